@@ -1,0 +1,37 @@
+"""Roles and teams: who may do what. One place so pages, API and tests agree."""
+
+from django.db import models
+
+
+class TeamKind(models.TextChoices):
+    MARKETING = "marketing", "Marketing"
+    SALES = "sales", "Sales"
+    PARTNER = "partner", "Partner"
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    HEAD_OF_MARKETING = "head_of_marketing", "Head of marketing"
+    HEAD_OF_SALES = "head_of_sales", "Head of sales"
+    MARKETER = "marketer", "Marketer"
+    SALES_REP = "sales_rep", "Sales rep"
+    PARTNER = "partner", "Agency partner"
+
+
+INTERNAL = frozenset(
+    {Role.ADMIN, Role.HEAD_OF_MARKETING, Role.HEAD_OF_SALES, Role.MARKETER, Role.SALES_REP}
+)
+EVERYONE = INTERNAL | {Role.PARTNER}
+# Importing data rewrites shared records; only operators and marketing ops may do it.
+DATA_ADMINS = frozenset({Role.ADMIN, Role.HEAD_OF_MARKETING, Role.HEAD_OF_SALES, Role.MARKETER})
+
+
+class Permission:
+    """Named capabilities mapped to the roles that hold them."""
+
+    VIEW_DASHBOARD = EVERYONE  # partners see only their own campaigns (selectors scope it)
+    VIEW_CONTACTS = INTERNAL
+    IMPORT_DATA = DATA_ADMINS
+    INGEST_EVENTS = frozenset({Role.ADMIN, Role.MARKETER, Role.HEAD_OF_MARKETING})
+    WRITE_CONTACTS = INTERNAL
+    MANAGE_USERS = frozenset({Role.ADMIN})

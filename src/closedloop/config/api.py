@@ -1,0 +1,84 @@
+"""The REST API: one NinjaAPI with a router per app, one error shape everywhere:
+{"errors": [{"loc": ["events", 3, "ts"], "msg": "..."}]}."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from closedloop.accounts.api_auth import BearerToken, SessionAuth
+
+api = NinjaAPI(
+    title="closedloop API",
+    version="1",
+    description=(
+        "Ingest touchpoint events, upsert contacts and read the CRM. Authenticate with a bearer "
+        "token (`Authorization: Bearer cl_…`, created with `closedloop createtoken`) or a browser "
+        "session. Errors always have the shape `{\"errors\": [{\"loc\": [...], \"msg\": \"...\"}]}`."
+    ),
+    auth=[BearerToken(), SessionAuth()],
+    urls_namespace="api",
+)
+
+
+def error_response(request: HttpRequest, status: int, errors: list[dict[str, Any]]) -> HttpResponse:
+    return api.create_response(request, {"errors": errors}, status=status)
+
+
+def _clean_loc(loc: list[Any] | tuple[Any, ...]) -> list[Any]:
+    # Ninja prefixes locations with the parameter source and name ("body", "payload"); clients
+    # only care about the path inside their document.
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie", "form"):
+        parts = parts[1:]
+        if parts and parts[0] == "payload":
+            parts = parts[1:]
+    return parts
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = []
+    for err in exc.errors:
+        msg = str(err.get("msg", "invalid value"))
+        if err.get("type") == "json_invalid":
+            return error_response(request, 400, [{"loc": [], "msg": f"malformed JSON: {msg}"}])
+        errors.append({"loc": _clean_loc(err.get("loc", [])), "msg": msg})
+    return error_response(request, 422, errors)
+
+
+@api.exception_handler(DjangoValidationError)
+def on_django_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        errors = [{"loc": [field], "msg": " ".join(m.message % (m.params or {}) for m in msgs)}
+                  for field, msgs in exc.error_dict.items()]
+    else:
+        errors = [{"loc": [], "msg": m} for m in exc.messages]
+    return error_response(request, 422, errors)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return error_response(request, 413, [{"loc": [], "msg": "request body is larger than the server accepts"}])
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(request, 401, [{"loc": ["Authorization"], "msg": "authentication required"}])
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return error_response(request, 403, [{"loc": [], "msg": str(exc) or "your role may not do this"}])
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(request, exc.status_code, [{"loc": [], "msg": str(exc)}])
+
+
+api.add_router("/events", "closedloop.tracking.api.router")
+api.add_router("/contacts", "closedloop.crm.api.router")
