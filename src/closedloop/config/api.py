@@ -77,7 +77,10 @@ def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return error_response(request, exc.status_code, [{"loc": [], "msg": str(exc)}])
+    msg = str(exc)
+    if isinstance(exc.__cause__, ValueError):  # json.JSONDecodeError and UnicodeDecodeError
+        msg = f"malformed JSON body: {exc.__cause__}"
+    return error_response(request, exc.status_code, [{"loc": [], "msg": msg}])
 
 
 api.add_router("/events", "closedloop.tracking.api.router")

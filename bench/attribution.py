@@ -1,0 +1,128 @@
+"""Benchmark: exact Markov attribution (closedloop) against channelattribution, same process.
+
+Generates N customer journeys (one row each, channelattribution's path format), times
+``paths_from_channelattribution`` + ``markov_attribution`` (ours, exact) and
+``ChannelAttribution.markov_model`` at its default settings (simulation), and prints the ratio
+plus the largest per-channel difference between the two. Run:
+
+    .venv/bin/python bench/attribution.py --journeys 1000000 --order 1 --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+import types
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from closedloop.engine.journeys import paths_from_channelattribution
+from closedloop.engine.markov import markov_attribution
+
+CHANNELS = ["email", "paid_search", "organic", "social", "display", "webinar", "referral", "events"]
+
+
+def journeys_generate(n: int, *, seed: int = 7, max_length: int = 12) -> pa.Table:
+    """One row per journey: a first-order walk over CHANNELS, converting more often after webinars
+    and events, with revenue drawn per conversion. Columns in channelattribution's format."""
+    rng = np.random.default_rng(seed)
+    k = len(CHANNELS)
+    transition = rng.dirichlet(np.full(k, 0.7), size=k)
+    start = rng.dirichlet(np.ones(k))
+    codes = np.empty((n, max_length), dtype=np.int64)
+    codes[:, 0] = rng.choice(k, size=n, p=start)
+    for step in range(1, max_length):
+        cumulative = transition[codes[:, step - 1]].cumsum(axis=1)
+        codes[:, step] = (rng.random((n, 1)) > cumulative).sum(axis=1).clip(max=k - 1)
+    lengths = np.minimum(rng.geometric(0.35, size=n), max_length)
+    touched = np.zeros((n, k), dtype=bool)
+    inside = np.arange(max_length)[None, :] < lengths[:, None]
+    np.put_along_axis(touched, np.where(inside, codes, 0), inside, axis=1)
+    lift = touched @ rng.uniform(-0.4, 1.2, size=k)
+    converted = rng.random(n) < 1.0 / (1.0 + np.exp(2.5 - lift))
+    revenue = np.where(converted, np.round(rng.lognormal(6.0, 0.8, size=n), 2), 0.0)
+    flat = np.asarray(CHANNELS, dtype=object)[codes[inside]]
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    lists = pa.ListArray.from_arrays(pa.array(offsets), pa.array(flat, pa.string()))
+    return pa.table(
+        {
+            "path": pc.binary_join(lists, " > "),
+            "total_conversions": converted.astype(np.int64),
+            "total_conversion_value": revenue,
+            "total_null": (~converted).astype(np.int64),
+        }
+    )
+
+
+def channelattribution_import() -> types.ModuleType:
+    """channelattribution 2.2.5 imports matplotlib only for plots it never draws here."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        stub = types.ModuleType("matplotlib")
+        stub.pyplot = types.ModuleType("matplotlib.pyplot")  # type: ignore[attr-defined]
+        sys.modules["matplotlib"] = stub
+        sys.modules["matplotlib.pyplot"] = stub.pyplot  # type: ignore[attr-defined]
+    import ChannelAttribution
+
+    return ChannelAttribution
+
+
+def run(journeys: int, order: int, repeat: int) -> dict[str, object]:
+    ca = channelattribution_import()
+    table = journeys_generate(journeys)
+    frame = table.to_pandas()  # each library gets its native input; conversion is not timed
+
+    ours_s, theirs_s = [], []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        ours = markov_attribution(paths_from_channelattribution(table), order=order)
+        ours_s.append(time.perf_counter() - began)
+        began = time.perf_counter()
+        theirs = ca.markov_model(
+            frame,
+            "path",
+            "total_conversions",
+            var_value="total_conversion_value",
+            var_null="total_null",
+            order=order,
+            verbose=False,
+            flg_pro=False,
+        )
+        theirs_s.append(time.perf_counter() - began)
+
+    reference = theirs["result"] if isinstance(theirs, dict) else theirs
+    ref = dict(zip(reference["channel_name"], reference["total_conversions"], strict=True))
+    mine = dict(zip(ours.column("key").to_pylist(), ours.column("conversions").to_pylist(), strict=True))
+    total = float(pc.sum(table.column("total_conversions")).as_py())
+    gap = max(abs(mine[c] - ref[c]) for c in mine) / total
+    return {
+        "journeys": journeys,
+        "unique_paths": table.group_by("path").aggregate([]).num_rows,
+        "order": order,
+        "closedloop_s": min(ours_s),
+        "channelattribution_s": min(theirs_s),
+        "ratio": min(theirs_s) / min(ours_s),
+        "max_share_gap": gap,
+        "python": platform.python_version(),
+        "machine": platform.processor() or platform.machine(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--journeys", type=int, default=1_000_000)
+    parser.add_argument("--order", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    result = run(args.journeys, args.order, args.repeat)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""closedloop's analytics engine: funnels, attribution and KPIs over Arrow tables (no Django)."""

@@ -1,0 +1,171 @@
+"""Run a compiled query on an engine over Arrow input tables and return an Arrow table.
+
+One function, `run`, is the whole API: the caller names its input tables, and the query refers to
+them by those names. DuckDB runs in-process (the default); PostgreSQL gets the tables bulk-loaded
+with COPY (through ADBC) into temporary tables that vanish with the session; ClickHouse runs
+in-process through chdb.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+import sqlglot
+from sqlglot import exp
+
+from closedloop.engine.dialects import Engine, Query, compile_sql, engine_parse
+
+if TYPE_CHECKING:
+    from chdb.session import Session
+
+__all__ = ["BackendError", "Engine", "Query", "pg_dsn", "run"]
+
+PG_DSN_ENV = "CLOSEDLOOP_ENGINE_PG_DSN"
+PG_DSN_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+class BackendError(RuntimeError):
+    """An engine could not be reached or refused the query."""
+
+
+def pg_dsn() -> str:
+    """The PostgreSQL DSN the engine uses unless told otherwise."""
+    return os.environ.get(PG_DSN_ENV) or PG_DSN_DEFAULT
+
+
+def run(
+    query: Query,
+    tables: Mapping[str, pa.Table],
+    engine: str | Engine = Engine.DUCKDB,
+    *,
+    dsn: str | None = None,
+) -> pa.Table:
+    """Run `query` on `engine`, with each Arrow table in `tables` visible under its key.
+
+    `query` is SQL in DuckDB's dialect (compiled per engine with SQLGlot), a SQLGlot expression,
+    or a mapping of engine name to SQL used verbatim. `dsn` only matters for PostgreSQL.
+    Column types of the result follow each engine's own mapping to Arrow; callers that compare
+    engines should cast to the schema they expect.
+    """
+    target = engine_parse(engine)
+    sql = compile_sql(query, target)
+    if target is Engine.DUCKDB:
+        return _run_duckdb(sql, tables)
+    if target is Engine.POSTGRES:
+        return _run_postgres(sql, tables, dsn or pg_dsn())
+    return _run_clickhouse(sql, tables)
+
+
+def _plain(table: pa.Table) -> pa.Table:
+    # PostgreSQL's COPY and ClickHouse's Arrow reader do not all take dictionary columns; decode.
+    fields = []
+    changed = False
+    for field in table.schema:
+        if pa.types.is_dictionary(field.type):
+            fields.append(field.with_type(field.type.value_type))
+            changed = True
+        else:
+            fields.append(field)
+    return table.cast(pa.schema(fields)) if changed else table
+
+
+def _run_duckdb(sql: str, tables: Mapping[str, pa.Table]) -> pa.Table:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        for name, table in tables.items():
+            con.register(name, table)
+        relation = con.sql(sql)
+        return relation.to_arrow_table() if relation is not None else pa.table({})
+    except duckdb.Error as err:
+        raise BackendError(f"duckdb: {err}") from err
+    finally:
+        con.close()
+
+
+def _run_postgres(sql: str, tables: Mapping[str, pa.Table], dsn: str) -> pa.Table:
+    import adbc_driver_postgresql.dbapi as pg
+
+    try:
+        con = pg.connect(dsn)
+    except Exception as err:  # the driver raises several classes; all mean "cannot connect"
+        raise BackendError(f"postgres: cannot connect to {_redacted(dsn)}: {err}") from err
+    try:
+        with con.cursor() as cur:
+            for name, table in tables.items():
+                # Temporary tables live in this session's own schema and are dropped when it
+                # ends, so concurrent runs never see each other's data. ADBC ingests by COPY.
+                cur.adbc_ingest(name, _plain(table), mode="create", temporary=True)
+            cur.execute(sql)
+            result = cur.fetch_arrow_table()
+        # The driver tags each field with its PostgreSQL type; drop that so results compare
+        # equal across engines.
+        return result.cast(pa.schema([f.remove_metadata() for f in result.schema]))
+    except pg.Error as err:
+        raise BackendError(f"postgres: {err}") from err
+    finally:
+        con.close()
+
+
+def _run_clickhouse(sql: str, tables: Mapping[str, pa.Table]) -> pa.Table:
+    from chdb import session
+
+    sess = session.Session()
+    try:
+        # Standard SQL outer-join NULLs instead of ClickHouse's default-value filling, so that
+        # the same query means the same thing on every engine.
+        sess.query("SET join_use_nulls = 1")
+        for name, table in tables.items():
+            _chdb_load(sess, name, _plain(table))
+        *setup, final = _clickhouse_statements(sql, set(tables))
+        for statement in setup:
+            sess.query(statement)
+        return sess.query(final, "ArrowTable")
+    except Exception as err:  # chdb reports every failure as a plain RuntimeError
+        raise BackendError(f"clickhouse: {err}") from err
+    finally:
+        sess.close()
+
+
+def _chdb_load(sess: Session, name: str, arrow_input: pa.Table) -> None:
+    # chdb's Python() table function finds the Arrow table by its variable name in this frame.
+    ident = exp.to_identifier(name, quoted=True).sql(dialect="clickhouse")
+    # The only interpolated text is the quoted identifier above, so nothing can be injected.
+    sess.query(f"CREATE TABLE {ident} ENGINE = Memory AS SELECT * FROM Python(arrow_input)")  # noqa: S608
+
+
+def _clickhouse_statements(sql: str, inputs: set[str]) -> list[str]:
+    """Split a top-level WITH into one Memory table per CTE, then the final SELECT.
+
+    ClickHouse inlines a CTE at every reference instead of computing it once; a query whose
+    CTEs build on each other (the funnel's step chain) would then be re-planned and re-run
+    many times over. Materialising each CTE in order keeps the work linear.
+    """
+    tree = sqlglot.parse_one(sql, read="clickhouse")
+    with_ = tree.args.get("with")
+    if not isinstance(tree, exp.Select) or with_ is None or with_.args.get("recursive"):
+        return [sql]
+    statements = []
+    for cte in with_.expressions:
+        if cte.alias in inputs:
+            return [sql]  # a CTE shadowing an input table: leave the query to ClickHouse as is
+        ident = exp.to_identifier(cte.alias, quoted=True).sql(dialect="clickhouse")
+        body = cte.this.sql(dialect="clickhouse")
+        statements.append(f"CREATE TABLE {ident} ENGINE = Memory AS {body}")  # noqa: S608
+    tree.set("with", None)
+    statements.append(tree.sql(dialect="clickhouse"))
+    return statements
+
+
+def _redacted(dsn: str) -> str:
+    # Never echo a password into logs or CLI output.
+    if "@" in dsn and "://" in dsn:
+        scheme, rest = dsn.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}@{host}"
+    return dsn
