@@ -33,7 +33,7 @@ class UserFactory(DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def persist(obj, create, extracted, **kwargs):  # noqa: N805
+    def persist(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 

@@ -18,9 +18,7 @@ class Role(models.TextChoices):
     PARTNER = "partner", "Agency partner"
 
 
-INTERNAL = frozenset(
-    {Role.ADMIN, Role.HEAD_OF_MARKETING, Role.HEAD_OF_SALES, Role.MARKETER, Role.SALES_REP}
-)
+INTERNAL = frozenset({Role.ADMIN, Role.HEAD_OF_MARKETING, Role.HEAD_OF_SALES, Role.MARKETER, Role.SALES_REP})
 EVERYONE = INTERNAL | {Role.PARTNER}
 # Importing data rewrites shared records; only operators and marketing ops may do it.
 DATA_ADMINS = frozenset({Role.ADMIN, Role.HEAD_OF_MARKETING, Role.HEAD_OF_SALES, Role.MARKETER})

@@ -8,7 +8,7 @@ from django.utils import timezone
 from closedloop.accounts.models import ApiToken, Team, User, token_digest
 from closedloop.accounts.roles import Role
 
-TOKEN_PREFIX = "cl_"
+TOKEN_PREFIX = "cl_"  # noqa: S105 - a public marker, not a secret
 
 
 @transaction.atomic

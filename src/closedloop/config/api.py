@@ -17,7 +17,7 @@ api = NinjaAPI(
     description=(
         "Ingest touchpoint events, upsert contacts and read the CRM. Authenticate with a bearer "
         "token (`Authorization: Bearer cl_…`, created with `closedloop createtoken`) or a browser "
-        "session. Errors always have the shape `{\"errors\": [{\"loc\": [...], \"msg\": \"...\"}]}`."
+        'session. Errors always have the shape `{"errors": [{"loc": [...], "msg": "..."}]}`.'
     ),
     auth=[BearerToken(), SessionAuth()],
     urls_namespace="api",
@@ -53,8 +53,10 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 @api.exception_handler(DjangoValidationError)
 def on_django_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
     if hasattr(exc, "error_dict"):
-        errors = [{"loc": [field], "msg": " ".join(m.message % (m.params or {}) for m in msgs)}
-                  for field, msgs in exc.error_dict.items()]
+        errors = [
+            {"loc": [field], "msg": " ".join(m.message % (m.params or {}) for m in msgs)}
+            for field, msgs in exc.error_dict.items()
+        ]
     else:
         errors = [{"loc": [], "msg": m} for m in exc.messages]
     return error_response(request, 422, errors)
@@ -62,7 +64,9 @@ def on_django_validation_error(request: HttpRequest, exc: DjangoValidationError)
 
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    return error_response(request, 413, [{"loc": [], "msg": "request body is larger than the server accepts"}])
+    return error_response(
+        request, 413, [{"loc": [], "msg": "request body is larger than the server accepts"}]
+    )
 
 
 @api.exception_handler(AuthenticationError)

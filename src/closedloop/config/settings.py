@@ -14,11 +14,11 @@ DATA_DIR = Path(os.environ.get("CLOSEDLOOP_DATA_DIR", Path.cwd() / "var"))
 
 DEBUG = os.environ.get("CLOSEDLOOP_DEBUG", "0") == "1"
 # A fixed development key keeps the demo zero-config; production must override it.
-SECRET_KEY = os.environ.get("CLOSEDLOOP_SECRET_KEY", "closedloop-insecure-development-key-change-me-0123456789")
+SECRET_KEY = os.environ.get(
+    "CLOSEDLOOP_SECRET_KEY", "closedloop-insecure-development-key-change-me-0123456789"
+)
 ALLOWED_HOSTS = os.environ.get("CLOSEDLOOP_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
-CSRF_TRUSTED_ORIGINS = [
-    o for o in os.environ.get("CLOSEDLOOP_CSRF_TRUSTED_ORIGINS", "").split(",") if o
-]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CLOSEDLOOP_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
     "django.contrib.admin",

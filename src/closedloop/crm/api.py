@@ -31,7 +31,9 @@ class ContactUpsertIn(Schema):
     company: Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] = Field(
         "", description="Company name; matched to an account after normalisation ('Acme, Inc.' = 'ACME')."
     )
-    lifecycle_stage: Stage | None = Field(None, description="Move the contact to this stage (recorded in history).")
+    lifecycle_stage: Stage | None = Field(
+        None, description="Move the contact to this stage (recorded in history)."
+    )
     properties: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -32,12 +32,16 @@ class Contact(models.Model):
     last_name = models.CharField(max_length=120, blank=True)
     title = models.CharField(max_length=160, blank=True)
     phone = models.CharField(max_length=40, blank=True)
-    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts")
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
     )
     persona = models.CharField(max_length=80, blank=True, db_index=True)
-    lifecycle_stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.VISITOR, db_index=True)
+    lifecycle_stage = models.CharField(
+        max_length=20, choices=Stage.choices, default=Stage.VISITOR, db_index=True
+    )
     lead_score = models.IntegerField(default=0)
     # First-touch campaign: what brought the contact in. Drives cost per lead and funnel filters.
     source_campaign = models.ForeignKey(
@@ -92,14 +96,20 @@ class Deal(models.Model):
 
     external_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
     name = models.CharField(max_length=255)
-    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="deals")
-    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="deals")
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="deals"
+    )
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="deals"
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="deals"
     )
     product = models.CharField(max_length=120, blank=True)
     amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
-    stage = models.CharField(max_length=20, choices=DealStage.choices, default=DealStage.PROSPECTING, db_index=True)
+    stage = models.CharField(
+        max_length=20, choices=DealStage.choices, default=DealStage.PROSPECTING, db_index=True
+    )
     lost_reason = models.CharField(max_length=255, blank=True)
     source_campaign = models.ForeignKey(
         "tracking.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="deals"
@@ -131,7 +141,9 @@ class Activity(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     subject = models.CharField(max_length=255)
     body = models.TextField(blank=True)
-    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="activities")
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="activities"
+    )
     deal = models.ForeignKey(Deal, null=True, blank=True, on_delete=models.CASCADE, related_name="activities")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     at = models.DateTimeField(db_index=True)

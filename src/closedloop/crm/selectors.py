@@ -27,9 +27,7 @@ def contact_list(
 
 def contact_get(*, contact_id: int) -> Contact | None:
     """The contact with what its header shows, or None."""
-    return (
-        Contact.objects.select_related("account", "owner", "source_campaign").filter(pk=contact_id).first()
-    )
+    return Contact.objects.select_related("account", "owner", "source_campaign").filter(pk=contact_id).first()
 
 
 def contact_touchpoints(*, contact: Contact) -> QuerySet[Event]:
@@ -37,7 +35,17 @@ def contact_touchpoints(*, contact: Contact) -> QuerySet[Event]:
     return (
         Event.objects.filter(contact=contact)
         .select_related("campaign")
-        .only("id", "type", "ts", "url", "properties", "utm_source", "utm_medium", "campaign__id", "campaign__name")
+        .only(
+            "id",
+            "type",
+            "ts",
+            "url",
+            "properties",
+            "utm_source",
+            "utm_medium",
+            "campaign__id",
+            "campaign__name",
+        )
         .order_by("-ts", "-id")
     )
 
@@ -48,7 +56,11 @@ def contact_stage_history(*, contact: Contact) -> QuerySet[StageTransition]:
 
 
 def contact_deals(*, contact: Contact) -> QuerySet[Deal]:
-    return Deal.objects.filter(contact=contact).select_related("owner", "source_campaign").order_by("-created_at")
+    return (
+        Deal.objects.filter(contact=contact)
+        .select_related("owner", "source_campaign")
+        .order_by("-created_at")
+    )
 
 
 def contact_activities(*, contact: Contact) -> QuerySet[Activity]:

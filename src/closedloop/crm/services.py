@@ -39,7 +39,9 @@ def contact_change_stage(
 ) -> StageTransition | None:
     """Move a contact to a stage and record why. Returns None when it is already there."""
     if to_stage not in STAGE_ORDER:
-        raise ValidationError({"lifecycle_stage": f"unknown stage {to_stage!r}; one of {', '.join(STAGE_ORDER)}"})
+        raise ValidationError(
+            {"lifecycle_stage": f"unknown stage {to_stage!r}; one of {', '.join(STAGE_ORDER)}"}
+        )
     if contact.lifecycle_stage == to_stage:
         return None
     transition = StageTransition.objects.create(
@@ -96,7 +98,12 @@ def contact_upsert(
     contact.save()
     if created:
         StageTransition.objects.create(
-            contact=contact, from_stage="", to_stage=contact.lifecycle_stage, at=contact.created_at, cause=cause, by=by
+            contact=contact,
+            from_stage="",
+            to_stage=contact.lifecycle_stage,
+            at=contact.created_at,
+            cause=cause,
+            by=by,
         )
     if lifecycle_stage:
         contact_change_stage(contact=contact, to_stage=lifecycle_stage, cause=cause, by=by)

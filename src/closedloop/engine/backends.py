@@ -13,10 +13,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
-import sqlglot
 from sqlglot import exp
 
-from closedloop.engine.dialects import Engine, Query, compile_sql, engine_parse
+from closedloop.engine.dialects import Engine, Query, compile_sql, compile_statements, engine_parse
 
 if TYPE_CHECKING:
     from chdb.session import Session
@@ -51,12 +50,12 @@ def run(
     engines should cast to the schema they expect.
     """
     target = engine_parse(engine)
+    if target is Engine.CLICKHOUSE:
+        return _run_clickhouse(compile_statements(query, target, materialize=set(tables)), tables)
     sql = compile_sql(query, target)
     if target is Engine.DUCKDB:
         return _run_duckdb(sql, tables)
-    if target is Engine.POSTGRES:
-        return _run_postgres(sql, tables, dsn or pg_dsn())
-    return _run_clickhouse(sql, tables)
+    return _run_postgres(sql, tables, dsn or pg_dsn())
 
 
 def _plain(table: pa.Table) -> pa.Table:
@@ -111,7 +110,7 @@ def _run_postgres(sql: str, tables: Mapping[str, pa.Table], dsn: str) -> pa.Tabl
         con.close()
 
 
-def _run_clickhouse(sql: str, tables: Mapping[str, pa.Table]) -> pa.Table:
+def _run_clickhouse(statements: list[str], tables: Mapping[str, pa.Table]) -> pa.Table:
     from chdb import session
 
     sess = session.Session()
@@ -121,7 +120,7 @@ def _run_clickhouse(sql: str, tables: Mapping[str, pa.Table]) -> pa.Table:
         sess.query("SET join_use_nulls = 1")
         for name, table in tables.items():
             _chdb_load(sess, name, _plain(table))
-        *setup, final = _clickhouse_statements(sql, set(tables))
+        *setup, final = statements
         for statement in setup:
             sess.query(statement)
         return sess.query(final, "ArrowTable")
@@ -136,29 +135,6 @@ def _chdb_load(sess: Session, name: str, arrow_input: pa.Table) -> None:
     ident = exp.to_identifier(name, quoted=True).sql(dialect="clickhouse")
     # The only interpolated text is the quoted identifier above, so nothing can be injected.
     sess.query(f"CREATE TABLE {ident} ENGINE = Memory AS SELECT * FROM Python(arrow_input)")  # noqa: S608
-
-
-def _clickhouse_statements(sql: str, inputs: set[str]) -> list[str]:
-    """Split a top-level WITH into one Memory table per CTE, then the final SELECT.
-
-    ClickHouse inlines a CTE at every reference instead of computing it once; a query whose
-    CTEs build on each other (the funnel's step chain) would then be re-planned and re-run
-    many times over. Materialising each CTE in order keeps the work linear.
-    """
-    tree = sqlglot.parse_one(sql, read="clickhouse")
-    with_ = tree.args.get("with")
-    if not isinstance(tree, exp.Select) or with_ is None or with_.args.get("recursive"):
-        return [sql]
-    statements = []
-    for cte in with_.expressions:
-        if cte.alias in inputs:
-            return [sql]  # a CTE shadowing an input table: leave the query to ClickHouse as is
-        ident = exp.to_identifier(cte.alias, quoted=True).sql(dialect="clickhouse")
-        body = cte.this.sql(dialect="clickhouse")
-        statements.append(f"CREATE TABLE {ident} ENGINE = Memory AS {body}")  # noqa: S608
-    tree.set("with", None)
-    statements.append(tree.sql(dialect="clickhouse"))
-    return statements
 
 
 def _redacted(dsn: str) -> str:

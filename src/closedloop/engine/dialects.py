@@ -46,16 +46,53 @@ def compile_sql(query: Query, engine: str | Engine) -> str:
     """Return the SQL text that runs `query` on `engine`."""
     target = engine_parse(engine)
     if isinstance(query, Mapping):
-        # Hand-written per-engine SQL is used verbatim: the caller took responsibility for it.
-        for key, sql in query.items():
-            if engine_parse(key) is target:
-                return sql
-        raise ValueError(f"query has no SQL for engine {target.value!r}")
-    if isinstance(query, exp.Expression):
-        return query.sql(dialect=_SQLGLOT_DIALECT[target])
-    if target is Engine.DUCKDB:
+        return _verbatim(query, target)
+    if isinstance(query, str) and target is Engine.DUCKDB:
         return query
-    statements = sqlglot.transpile(query, read=SOURCE_DIALECT, write=_SQLGLOT_DIALECT[target])
-    if len(statements) != 1:
+    return _tree(query).sql(dialect=_SQLGLOT_DIALECT[target])
+
+
+def compile_statements(query: Query, engine: str | Engine, *, materialize: set[str]) -> list[str]:
+    """Like compile_sql, but on ClickHouse each top-level CTE becomes a Memory table first.
+
+    ClickHouse inlines a CTE at every reference instead of computing it once, so a query whose
+    CTEs build on each other (the funnel's step chain) would be re-planned and re-run many
+    times over. Creating the CTEs as tables in order keeps the work linear. The last statement
+    is the query; the ones before it create tables. `materialize` holds the input table names,
+    which a CTE must not shadow (the query is then left whole).
+    """
+    target = engine_parse(engine)
+    if target is not Engine.CLICKHOUSE or isinstance(query, Mapping):
+        return [compile_sql(query, target)]
+    dialect = _SQLGLOT_DIALECT[target]
+    # A caller's tree is copied before the WITH is cut off; a freshly parsed one is ours.
+    tree = query.copy() if isinstance(query, exp.Expression) else _tree(query)
+    with_ = tree.args.get("with_")
+    if not isinstance(tree, exp.Select) or with_ is None or with_.args.get("recursive"):
+        return [tree.sql(dialect=dialect)]
+    if any(cte.alias in materialize for cte in with_.expressions):
+        return [tree.sql(dialect=dialect)]
+    statements = []
+    for cte in with_.expressions:
+        ident = exp.to_identifier(cte.alias, quoted=True).sql(dialect=dialect)
+        statements.append(f"CREATE TABLE {ident} ENGINE = Memory AS {cte.this.sql(dialect=dialect)}")
+    tree.set("with_", None)
+    statements.append(tree.sql(dialect=dialect))
+    return statements
+
+
+def _verbatim(query: Mapping[str, str], target: Engine) -> str:
+    # Hand-written per-engine SQL is used verbatim: the caller took responsibility for it.
+    for key, sql in query.items():
+        if engine_parse(key) is target:
+            return sql
+    raise ValueError(f"query has no SQL for engine {target.value!r}")
+
+
+def _tree(query: str | exp.Expression) -> exp.Expression:
+    if isinstance(query, exp.Expression):
+        return query
+    statements = sqlglot.parse(query, read=SOURCE_DIALECT)
+    if len(statements) != 1 or statements[0] is None:
         raise ValueError(f"expected one SQL statement, got {len(statements)}")
     return statements[0]

@@ -27,11 +27,18 @@ class CsvLayout:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"encoding": self.encoding, "delimiter": self.delimiter, "headers": self.headers, "notes": self.notes}
+        return {
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "headers": self.headers,
+            "notes": self.notes,
+        }
 
     @classmethod
     def from_dict(cls, data: dict, *, size: int = 0) -> "CsvLayout":
-        return cls(data["encoding"], data["delimiter"], list(data["headers"]), size, list(data.get("notes", [])))
+        return cls(
+            data["encoding"], data["delimiter"], list(data["headers"]), size, list(data.get("notes", []))
+        )
 
 
 class CsvRecord(NamedTuple):
@@ -201,12 +208,10 @@ def iter_records(
 def read_samples(path: Path, layout: CsvLayout, *, rows: int = 3) -> list[list[str]]:
     """The first few values of each column, for the mapping page."""
     samples: list[list[str]] = [[] for _ in layout.headers]
-    seen = 0
-    for record in iter_records(path, layout):
+    for seen, record in enumerate(iter_records(path, layout), start=1):
         for i, value in enumerate(record.values[: len(layout.headers)]):
             if value.strip() and len(samples[i]) < rows:
                 samples[i].append(value.strip()[:80])
-        seen += 1
         if seen >= 50 or all(len(s) >= rows for s in samples):
             break
     return samples

@@ -45,9 +45,17 @@ PRESETS: dict[str, Preset] = {
                 "Persona": "persona",
             },
             signature=(
-                "First Name", "Last Name", "Email", "Phone Number", "Company Name", "Job Title",
-                "Lifecycle Stage", "Contact owner", "Create Date", "Original Source",
-            ),  # fmt: skip
+                "First Name",
+                "Last Name",
+                "Email",
+                "Phone Number",
+                "Company Name",
+                "Job Title",
+                "Lifecycle Stage",
+                "Contact owner",
+                "Create Date",
+                "Original Source",
+            ),
         ),
         Preset(
             key="salesforce_leads",
@@ -69,9 +77,17 @@ PRESETS: dict[str, Preset] = {
                 "Created Date": "created_at",
             },
             signature=(
-                "First Name", "Last Name", "Title", "Company / Account", "Email", "Phone", "Lead Source",
-                "Lead Status", "Lead Owner", "Create Date",
-            ),  # fmt: skip
+                "First Name",
+                "Last Name",
+                "Title",
+                "Company / Account",
+                "Email",
+                "Phone",
+                "Lead Source",
+                "Lead Status",
+                "Lead Owner",
+                "Create Date",
+            ),
         ),
         Preset(
             key="salesforce_opportunities",
@@ -92,9 +108,15 @@ PRESETS: dict[str, Preset] = {
                 "Primary Campaign Source": "campaign",
             },
             signature=(
-                "Opportunity Name", "Account Name", "Amount", "Stage", "Close Date", "Opportunity Owner",
-                "Created Date", "Lead Source",
-            ),  # fmt: skip
+                "Opportunity Name",
+                "Account Name",
+                "Amount",
+                "Stage",
+                "Close Date",
+                "Opportunity Owner",
+                "Created Date",
+                "Lead Source",
+            ),
         ),
         Preset(
             key="maven_accounts",
@@ -131,8 +153,14 @@ PRESETS: dict[str, Preset] = {
             # products.csv spells these; the pipeline writes "GTXPro" for "GTX Pro".
             canonical={
                 "product": (
-                    "GTX Basic", "GTX Pro", "MG Special", "MG Advanced", "GTX Plus Pro", "GTX Plus Basic", "GTK 500",
-                )  # fmt: skip
+                    "GTX Basic",
+                    "GTX Pro",
+                    "MG Special",
+                    "MG Advanced",
+                    "GTX Plus Pro",
+                    "GTX Plus Basic",
+                    "GTK 500",
+                )
             },
             note="Deals without an engage date (Prospecting) get the import time as their creation date.",
         ),

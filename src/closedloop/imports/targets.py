@@ -29,7 +29,9 @@ FIELDS: dict[str, tuple[TargetField, ...]] = {
         TargetField("last_name", "Last name", "text", 120, ("lastname", "surname", "familyname", "last")),
         TargetField("full_name", "Full name (split into first and last)", "text", 240, ("name", "fullname")),
         TargetField("title", "Job title", "text", 160, ("title", "jobtitle", "position")),
-        TargetField("phone", "Phone", "text", 40, ("phone", "phonenumber", "mobile", "mobilephone", "telephone")),
+        TargetField(
+            "phone", "Phone", "text", 40, ("phone", "phonenumber", "mobile", "mobilephone", "telephone")
+        ),
         TargetField(
             "company",
             "Company (matched or created by normalised name)",
@@ -44,17 +46,23 @@ FIELDS: dict[str, tuple[TargetField, ...]] = {
         TargetField("campaign", "Source campaign (name or utm_campaign)", "campaign", 0, ("campaign",)),
     ),
     ACCOUNTS: (
-        TargetField("name", "Name", "company", 255, ("account", "accountname", "company", "companyname", "name")),
+        TargetField(
+            "name", "Name", "company", 255, ("account", "accountname", "company", "companyname", "name")
+        ),
         TargetField("domain", "Domain", "text", 255, ("domain", "website", "companydomainname")),
         TargetField("industry", "Industry", "text", 120, ("industry", "sector")),
         TargetField("employees", "Employees", "int", 0, ("employees", "numberofemployees", "companysize")),
         TargetField("annual_revenue", "Annual revenue", "amount", 0, ("annualrevenue", "revenue")),
-        TargetField("annual_revenue_millions", "Annual revenue in millions", "millions", 0, ("revenuemillions",)),
+        TargetField(
+            "annual_revenue_millions", "Annual revenue in millions", "millions", 0, ("revenuemillions",)
+        ),
         TargetField("country", "Country", "text", 80, ("country", "countryregion", "billingcountry")),
         TargetField("owner", _OWNER_HELP, "owner", 0, ("owner", "accountowner", "companyowner")),
     ),
     DEALS: (
-        TargetField("external_id", "External ID (re-imports update it)", "text", 64, ("opportunityid", "dealid")),
+        TargetField(
+            "external_id", "External ID (re-imports update it)", "text", 64, ("opportunityid", "dealid")
+        ),
         TargetField("name", "Name", "text", 255, ("name", "opportunityname", "dealname")),
         TargetField(
             "account",
@@ -64,11 +72,15 @@ FIELDS: dict[str, tuple[TargetField, ...]] = {
             ("account", "accountname", "company", "companyname"),
         ),
         TargetField("contact_email", "Contact email (links an existing contact)", "email", 254, ("email",)),
-        TargetField("owner", _OWNER_HELP, "owner", 0, ("owner", "opportunityowner", "dealowner", "salesagent")),
+        TargetField(
+            "owner", _OWNER_HELP, "owner", 0, ("owner", "opportunityowner", "dealowner", "salesagent")
+        ),
         TargetField("product", "Product", "text", 120, ("product", "productname")),
         TargetField("amount", "Amount", "amount", 0, ("amount", "value", "closevalue", "dealamount")),
         TargetField("stage", "Stage (won/lost closes the deal)", "deal_stage", 0, ("stage", "dealstage")),
-        TargetField("lost_reason", "Lost reason", "text", 255, ("lostreason", "lossreason", "closedlostreason")),
+        TargetField(
+            "lost_reason", "Lost reason", "text", 255, ("lostreason", "lossreason", "closedlostreason")
+        ),
         TargetField("created_at", "Created at", "datetime", 0, ("createddate", "createdate", "created")),
         TargetField("closed_at", "Closed at (won/lost deals)", "datetime", 0, ("closedate", "closeddate")),
         TargetField("campaign", "Source campaign (name or utm_campaign)", "campaign", 0, ("campaign",)),
@@ -119,7 +131,9 @@ def mapping_problems(target: str, mapping: dict[str, str]) -> list[str]:
             problems.append(f'Column "{column}": {name!r} is not a {target} field.')
             continue
         if name in used:
-            problems.append(f'Columns "{used[name]}" and "{column}" both map to {fields[name].label}; keep one.')
+            problems.append(
+                f'Columns "{used[name]}" and "{column}" both map to {fields[name].label}; keep one.'
+            )
         used[name] = column
     chosen = set(used)
     if target == CONTACTS and not chosen & {"email", "first_name", "last_name", "full_name"}:

@@ -146,7 +146,11 @@ def funnel_by_stage(
     customer. One query: contacts grouped by their current stage."""
     rows = (
         _contacts_created(
-            start=start, end=end, campaign_id=campaign_id, channel=channel, campaigns_visible=campaigns_visible
+            start=start,
+            end=end,
+            campaign_id=campaign_id,
+            channel=channel,
+            campaigns_visible=campaigns_visible,
         )
         .order_by()
         .values_list("lifecycle_stage")
@@ -199,7 +203,11 @@ def cost_per_lead(
     leads = {
         row[0]: row[1:]
         for row in _contacts_created(
-            start=start, end=end, campaign_id=campaign_id, channel=channel, campaigns_visible=campaigns_visible
+            start=start,
+            end=end,
+            campaign_id=campaign_id,
+            channel=channel,
+            campaigns_visible=campaigns_visible,
         )
         .filter(source_campaign__in=campaigns)
         .order_by()
@@ -211,18 +219,22 @@ def cost_per_lead(
         )
     }
     active_ids = set(spend) | set(leads)
-    rows = [
-        CampaignCostRow(
-            campaign_id=c.pk,
-            name=c.name,
-            channel=c.channel,
-            spend=spend.get(c.pk) or Decimal("0.00"),
-            leads=leads.get(c.pk, (0, 0, 0))[0],
-            sqls=leads.get(c.pk, (0, 0, 0))[1],
-            customers=leads.get(c.pk, (0, 0, 0))[2],
-        )
-        for c in campaigns.filter(pk__in=active_ids).only("id", "name", "channel")
-    ] if active_ids else []
+    rows = (
+        [
+            CampaignCostRow(
+                campaign_id=c.pk,
+                name=c.name,
+                channel=c.channel,
+                spend=spend.get(c.pk) or Decimal("0.00"),
+                leads=leads.get(c.pk, (0, 0, 0))[0],
+                sqls=leads.get(c.pk, (0, 0, 0))[1],
+                customers=leads.get(c.pk, (0, 0, 0))[2],
+            )
+            for c in campaigns.filter(pk__in=active_ids).only("id", "name", "channel")
+        ]
+        if active_ids
+        else []
+    )
     rows.sort(key=lambda r: (-r.spend, -r.leads, r.name.lower(), r.campaign_id or 0))
     return rows
 
@@ -252,7 +264,11 @@ def leads_and_spend_by_day(
     present, zeros included. Two queries."""
     leads = dict(
         _contacts_created(
-            start=start, end=end, campaign_id=campaign_id, channel=channel, campaigns_visible=campaigns_visible
+            start=start,
+            end=end,
+            campaign_id=campaign_id,
+            channel=channel,
+            campaigns_visible=campaigns_visible,
         )
         .annotate(day=TruncDate("created_at"))
         .order_by()
@@ -262,7 +278,9 @@ def leads_and_spend_by_day(
     costs = CampaignCost.objects.filter(date__gte=start, date__lte=end)
     if campaign_id or channel or campaigns_visible is not None:
         costs = costs.filter(
-            campaign__in=_campaigns(campaign_id=campaign_id, channel=channel, campaigns_visible=campaigns_visible)
+            campaign__in=_campaigns(
+                campaign_id=campaign_id, channel=channel, campaigns_visible=campaigns_visible
+            )
         )
     spend = dict(costs.order_by().values_list("date").annotate(total=Sum("amount")))
     return [

@@ -81,7 +81,9 @@ class Event(models.Model):
         "crm.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="events"
     )
     visitor_id = models.CharField(max_length=128, blank=True, db_index=True)
-    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
     utm_source = models.CharField(max_length=255, blank=True)
     utm_medium = models.CharField(max_length=255, blank=True)
     utm_campaign = models.CharField(max_length=255, blank=True)

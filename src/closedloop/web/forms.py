@@ -9,7 +9,13 @@ from django import forms
 from django.db.models import QuerySet
 
 from closedloop.crm.lifecycle import Stage
-from closedloop.insights.periods import DEFAULT_PERIOD, MAX_PERIOD_DAYS, PERIOD_CHOICES, Period, period_resolve
+from closedloop.insights.periods import (
+    DEFAULT_PERIOD,
+    MAX_PERIOD_DAYS,
+    PERIOD_CHOICES,
+    Period,
+    period_resolve,
+)
 from closedloop.tracking.models import Campaign, Channel
 
 CHANNEL_CHOICES = [("", "All channels"), *Channel.choices]
@@ -33,10 +39,14 @@ class DashboardFilterForm(forms.Form):
     period = forms.ChoiceField(choices=PERIOD_CHOICES, required=False)
     start = forms.DateField(required=False, label="From", widget=DateInput())
     end = forms.DateField(required=False, label="To", widget=DateInput())
-    campaign = forms.ModelChoiceField(queryset=Campaign.objects.none(), required=False, empty_label="All campaigns")
+    campaign = forms.ModelChoiceField(
+        queryset=Campaign.objects.none(), required=False, empty_label="All campaigns"
+    )
     channel = forms.ChoiceField(choices=CHANNEL_CHOICES, required=False)
 
-    def __init__(self, *args: Any, campaigns: QuerySet[Campaign], today: date | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, campaigns: QuerySet[Campaign], today: date | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
         # Partners get only their own campaigns here, so another agency's campaign id is an invalid choice.
@@ -76,7 +86,9 @@ class ContactFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, label="Search")
     stage = forms.ChoiceField(choices=[("", "All stages"), *Stage.choices], required=False)
     channel = forms.ChoiceField(choices=CHANNEL_CHOICES, required=False)
-    campaign = forms.ModelChoiceField(queryset=Campaign.objects.none(), required=False, empty_label="All campaigns")
+    campaign = forms.ModelChoiceField(
+        queryset=Campaign.objects.none(), required=False, empty_label="All campaigns"
+    )
 
     def __init__(self, *args: Any, campaigns: QuerySet[Campaign], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

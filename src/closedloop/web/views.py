@@ -18,13 +18,18 @@ ACTIVITIES_SHOWN = 50
 
 
 def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
 
 
 @requires(Permission.VIEW_DASHBOARD)
 def dashboard(request: HttpRequest) -> HttpResponse:
     scope = insights_selectors.campaigns_visible_to(user=request.user)  # type: ignore[arg-type]
-    form = DashboardFilterForm(request.GET, campaigns=insights_selectors.campaign_options(campaigns_visible=scope))
+    form = DashboardFilterForm(
+        request.GET, campaigns=insights_selectors.campaign_options(campaigns_visible=scope)
+    )
     filters = form.filters()
     data = insights_selectors.dashboard_get(
         start=filters.period.start,
@@ -33,7 +38,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         channel=filters.channel,
         campaigns_visible=scope,
     )
-    context = {"form": form, "filters": filters, "period": filters.period, "data": data, "is_partner": scope is not None}
+    context = {
+        "form": form,
+        "filters": filters,
+        "period": filters.period,
+        "data": data,
+        "is_partner": scope is not None,
+    }
     template = "web/_dashboard.html" if _is_htmx(request) else "web/dashboard.html"
     return render(request, template, context)
 

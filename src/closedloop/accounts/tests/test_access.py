@@ -2,11 +2,11 @@
 
 import pytest
 from django.core.management import call_command
+from tests.factories import PASSWORD, UserFactory
 
 from closedloop.accounts.models import ApiToken, User
 from closedloop.accounts.roles import Role
 from closedloop.accounts.services import api_token_authenticate, api_token_create, user_create
-from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def test_api_role_check_applies_to_session_users(client):
 
 def test_token_secret_is_not_stored_and_deactivated_user_cannot_use_it():
     user = UserFactory(role=Role.MARKETER)
-    token, raw = api_token_create(user=user, name="ci")
+    _, raw = api_token_create(user=user, name="ci")
     assert raw.startswith("cl_") and raw not in ApiToken.objects.values_list("digest", flat=True)
     assert api_token_authenticate(raw=raw) == user
     User.objects.filter(pk=user.pk).update(is_active=False)

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,79 +14,226 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Deal',
+            name="Deal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(blank=True, max_length=64, null=True, unique=True)),
-                ('name', models.CharField(max_length=255)),
-                ('product', models.CharField(blank=True, max_length=120)),
-                ('amount', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('stage', models.CharField(choices=[('prospecting', 'Prospecting'), ('engaging', 'Engaging'), ('proposal', 'Proposal'), ('won', 'Won'), ('lost', 'Lost')], db_index=True, default='prospecting', max_length=20)),
-                ('lost_reason', models.CharField(blank=True, max_length=255)),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_id", models.CharField(blank=True, max_length=64, null=True, unique=True)),
+                ("name", models.CharField(max_length=255)),
+                ("product", models.CharField(blank=True, max_length=120)),
+                ("amount", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("prospecting", "Prospecting"),
+                            ("engaging", "Engaging"),
+                            ("proposal", "Proposal"),
+                            ("won", "Won"),
+                            ("lost", "Lost"),
+                        ],
+                        db_index=True,
+                        default="prospecting",
+                        max_length=20,
+                    ),
+                ),
+                ("lost_reason", models.CharField(blank=True, max_length=255)),
+                ("created_at", models.DateTimeField(db_index=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='StageTransition',
+            name="StageTransition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_stage', models.CharField(blank=True, choices=[('visitor', 'Visitor'), ('iql', 'IQL'), ('mql', 'MQL'), ('sql', 'SQL'), ('opportunity', 'Opportunity'), ('customer', 'Customer'), ('churned', 'Churned')], max_length=20)),
-                ('to_stage', models.CharField(choices=[('visitor', 'Visitor'), ('iql', 'IQL'), ('mql', 'MQL'), ('sql', 'SQL'), ('opportunity', 'Opportunity'), ('customer', 'Customer'), ('churned', 'Churned')], max_length=20)),
-                ('at', models.DateTimeField(db_index=True)),
-                ('cause', models.CharField(choices=[('import', 'Import'), ('api', 'API'), ('manual', 'Manual change'), ('rule', 'Agreement rule'), ('deal', 'Deal outcome'), ('demo', 'Demo data')], max_length=20)),
-                ('detail', models.CharField(blank=True, max_length=500)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "from_stage",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("visitor", "Visitor"),
+                            ("iql", "IQL"),
+                            ("mql", "MQL"),
+                            ("sql", "SQL"),
+                            ("opportunity", "Opportunity"),
+                            ("customer", "Customer"),
+                            ("churned", "Churned"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "to_stage",
+                    models.CharField(
+                        choices=[
+                            ("visitor", "Visitor"),
+                            ("iql", "IQL"),
+                            ("mql", "MQL"),
+                            ("sql", "SQL"),
+                            ("opportunity", "Opportunity"),
+                            ("customer", "Customer"),
+                            ("churned", "Churned"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True)),
+                (
+                    "cause",
+                    models.CharField(
+                        choices=[
+                            ("import", "Import"),
+                            ("api", "API"),
+                            ("manual", "Manual change"),
+                            ("rule", "Agreement rule"),
+                            ("deal", "Deal outcome"),
+                            ("demo", "Demo data"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("detail", models.CharField(blank=True, max_length=500)),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Account',
+            name="Account",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255)),
-                ('normalized_name', models.CharField(max_length=255, unique=True)),
-                ('domain', models.CharField(blank=True, db_index=True, max_length=255)),
-                ('industry', models.CharField(blank=True, max_length=120)),
-                ('employees', models.PositiveIntegerField(blank=True, null=True)),
-                ('annual_revenue', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True)),
-                ('country', models.CharField(blank=True, max_length=80)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='accounts', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=255)),
+                ("normalized_name", models.CharField(max_length=255, unique=True)),
+                ("domain", models.CharField(blank=True, db_index=True, max_length=255)),
+                ("industry", models.CharField(blank=True, max_length=120)),
+                ("employees", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "annual_revenue",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True),
+                ),
+                ("country", models.CharField(blank=True, max_length=80)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="accounts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Activity',
+            name="Activity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('call', 'Call'), ('email', 'Email'), ('meeting', 'Meeting'), ('note', 'Note'), ('task', 'Task')], max_length=20)),
-                ('subject', models.CharField(max_length=255)),
-                ('body', models.TextField(blank=True)),
-                ('at', models.DateTimeField(db_index=True)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("call", "Call"),
+                            ("email", "Email"),
+                            ("meeting", "Meeting"),
+                            ("note", "Note"),
+                            ("task", "Task"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("subject", models.CharField(max_length=255)),
+                ("body", models.TextField(blank=True)),
+                ("at", models.DateTimeField(db_index=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at'],
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(blank=True, max_length=254, null=True, unique=True)),
-                ('first_name', models.CharField(blank=True, max_length=120)),
-                ('last_name', models.CharField(blank=True, max_length=120)),
-                ('title', models.CharField(blank=True, max_length=160)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('persona', models.CharField(blank=True, db_index=True, max_length=80)),
-                ('lifecycle_stage', models.CharField(choices=[('visitor', 'Visitor'), ('iql', 'IQL'), ('mql', 'MQL'), ('sql', 'SQL'), ('opportunity', 'Opportunity'), ('customer', 'Customer'), ('churned', 'Churned')], db_index=True, default='visitor', max_length=20)),
-                ('lead_score', models.IntegerField(default=0)),
-                ('properties', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='contacts', to='crm.account')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='contacts', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254, null=True, unique=True)),
+                ("first_name", models.CharField(blank=True, max_length=120)),
+                ("last_name", models.CharField(blank=True, max_length=120)),
+                ("title", models.CharField(blank=True, max_length=160)),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                ("persona", models.CharField(blank=True, db_index=True, max_length=80)),
+                (
+                    "lifecycle_stage",
+                    models.CharField(
+                        choices=[
+                            ("visitor", "Visitor"),
+                            ("iql", "IQL"),
+                            ("mql", "MQL"),
+                            ("sql", "SQL"),
+                            ("opportunity", "Opportunity"),
+                            ("customer", "Customer"),
+                            ("churned", "Churned"),
+                        ],
+                        db_index=True,
+                        default="visitor",
+                        max_length=20,
+                    ),
+                ),
+                ("lead_score", models.IntegerField(default=0)),
+                ("properties", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="contacts",
+                        to="crm.account",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="contacts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
     ]

@@ -3,6 +3,8 @@
 from datetime import date
 from decimal import Decimal
 
+from tests.factories import TeamFactory, UserFactory
+
 from closedloop.accounts.roles import Role
 from closedloop.insights.selectors import (
     campaigns_visible_to,
@@ -12,7 +14,6 @@ from closedloop.insights.selectors import (
     leads_and_spend_by_day,
 )
 from closedloop.insights.tests.datasets import JUNE_END, JUNE_START
-from tests.factories import TeamFactory, UserFactory
 
 
 def by_name(rows):
@@ -48,7 +49,11 @@ def test_churned_lead_counts_as_sql_and_customer(june):
 
 
 def test_rows_are_ordered_by_spend(june):
-    assert [r.name for r in cost_per_lead(start=JUNE_START, end=JUNE_END)] == ["B Social", "A Search", "C Nurture"]
+    assert [r.name for r in cost_per_lead(start=JUNE_START, end=JUNE_END)] == [
+        "B Social",
+        "A Search",
+        "C Nurture",
+    ]
 
 
 def test_total_row(june):

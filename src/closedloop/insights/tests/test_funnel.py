@@ -2,9 +2,10 @@
 
 from datetime import UTC, date, datetime
 
+from tests.factories import ContactFactory
+
 from closedloop.insights.selectors import funnel_by_stage
 from closedloop.insights.tests.datasets import JUNE_END, JUNE_START
-from tests.factories import ContactFactory
 
 
 def reached(funnel):
@@ -85,7 +86,9 @@ def test_partner_scope_restricts_the_funnel_to_their_campaigns(june):
     funnel = funnel_by_stage(start=JUNE_START, end=JUNE_END, campaigns_visible=[june.a.pk])
     assert reached(funnel)["visitor"] == 4
     # Asking for another agency's campaign inside the scope yields nothing, not that campaign.
-    other = funnel_by_stage(start=JUNE_START, end=JUNE_END, campaign_id=june.c.pk, campaigns_visible=[june.a.pk])
+    other = funnel_by_stage(
+        start=JUNE_START, end=JUNE_END, campaign_id=june.c.pk, campaigns_visible=[june.a.pk]
+    )
     assert reached(other)["visitor"] == 0
 
 

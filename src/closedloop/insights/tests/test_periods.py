@@ -37,9 +37,7 @@ def test_custom_period_keeps_its_dates():
     assert period.label == "01 Jun 2026 – 30 Jun 2026"
 
 
-@pytest.mark.parametrize(
-    ("start", "end"), [(None, date(2026, 6, 1)), (date(2026, 6, 2), date(2026, 6, 1))]
-)
+@pytest.mark.parametrize(("start", "end"), [(None, date(2026, 6, 1)), (date(2026, 6, 2), date(2026, 6, 1))])
 def test_custom_period_without_both_dates_or_reversed_is_refused(start, end):
     with pytest.raises(ValueError):
         period_resolve(key="custom", start=start, end=end)

@@ -5,80 +5,197 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('crm', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("crm", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LandingPage',
+            name="LandingPage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=500, unique=True)),
-                ('title', models.CharField(blank=True, max_length=255)),
-                ('reviewed_by_sales_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(max_length=500, unique=True)),
+                ("title", models.CharField(blank=True, max_length=255)),
+                ("reviewed_by_sales_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('channel', models.CharField(choices=[('ppc', 'Paid search (PPC)'), ('social', 'Paid social'), ('email', 'Email'), ('organic', 'Organic search'), ('events', 'Events'), ('partner', 'Partner agency'), ('referral', 'Referral'), ('direct', 'Direct')], db_index=True, max_length=20)),
-                ('utm_campaign', models.SlugField(max_length=120, unique=True)),
-                ('tracking_phone', models.CharField(blank=True, max_length=40)),
-                ('starts_on', models.DateField(blank=True, null=True)),
-                ('ends_on', models.DateField(blank=True, null=True)),
-                ('partner_team', models.ForeignKey(blank=True, help_text='The agency that runs this campaign; its users see only their campaigns.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='campaigns', to='accounts.team')),
-                ('landing_page', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='tracking.landingpage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("ppc", "Paid search (PPC)"),
+                            ("social", "Paid social"),
+                            ("email", "Email"),
+                            ("organic", "Organic search"),
+                            ("events", "Events"),
+                            ("partner", "Partner agency"),
+                            ("referral", "Referral"),
+                            ("direct", "Direct"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                    ),
+                ),
+                ("utm_campaign", models.SlugField(max_length=120, unique=True)),
+                ("tracking_phone", models.CharField(blank=True, max_length=40)),
+                ("starts_on", models.DateField(blank=True, null=True)),
+                ("ends_on", models.DateField(blank=True, null=True)),
+                (
+                    "partner_team",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The agency that runs this campaign; its users see only their campaigns.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="campaigns",
+                        to="accounts.team",
+                    ),
+                ),
+                (
+                    "landing_page",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="tracking.landingpage",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='VisitorIdentity',
+            name="VisitorIdentity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('visitor_id', models.CharField(max_length=128, unique=True)),
-                ('identified_at', models.DateTimeField()),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='visitor_ids', to='crm.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("visitor_id", models.CharField(max_length=128, unique=True)),
+                ("identified_at", models.DateTimeField()),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="visitor_ids",
+                        to="crm.contact",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CampaignCost',
+            name="CampaignCost",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='costs', to='tracking.campaign')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField()),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="costs",
+                        to="tracking.campaign",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('campaign', 'date'), name='one_cost_entry_per_campaign_day'), models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='campaign_cost_not_negative')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("campaign", "date"), name="one_cost_entry_per_campaign_day"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("amount__gte", 0)), name="campaign_cost_not_negative"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('idempotency_key', models.CharField(max_length=128, unique=True)),
-                ('type', models.CharField(choices=[('ad_click', 'Ad click'), ('page_view', 'Page view'), ('call', 'Phone call'), ('form_submit', 'Form submitted'), ('email_open', 'Email opened'), ('email_click', 'Email link clicked'), ('content_download', 'Content downloaded'), ('webinar_attended', 'Webinar attended'), ('meeting_booked', 'Meeting booked')], max_length=32)),
-                ('ts', models.DateTimeField()),
-                ('visitor_id', models.CharField(blank=True, db_index=True, max_length=128)),
-                ('utm_source', models.CharField(blank=True, max_length=255)),
-                ('utm_medium', models.CharField(blank=True, max_length=255)),
-                ('utm_campaign', models.CharField(blank=True, max_length=255)),
-                ('utm_term', models.CharField(blank=True, max_length=255)),
-                ('utm_content', models.CharField(blank=True, max_length=255)),
-                ('url', models.CharField(blank=True, max_length=2000)),
-                ('properties', models.JSONField(blank=True, default=dict)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('campaign', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='tracking.campaign')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='events', to='crm.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("idempotency_key", models.CharField(max_length=128, unique=True)),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("ad_click", "Ad click"),
+                            ("page_view", "Page view"),
+                            ("call", "Phone call"),
+                            ("form_submit", "Form submitted"),
+                            ("email_open", "Email opened"),
+                            ("email_click", "Email link clicked"),
+                            ("content_download", "Content downloaded"),
+                            ("webinar_attended", "Webinar attended"),
+                            ("meeting_booked", "Meeting booked"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("ts", models.DateTimeField()),
+                ("visitor_id", models.CharField(blank=True, db_index=True, max_length=128)),
+                ("utm_source", models.CharField(blank=True, max_length=255)),
+                ("utm_medium", models.CharField(blank=True, max_length=255)),
+                ("utm_campaign", models.CharField(blank=True, max_length=255)),
+                ("utm_term", models.CharField(blank=True, max_length=255)),
+                ("utm_content", models.CharField(blank=True, max_length=255)),
+                ("url", models.CharField(blank=True, max_length=2000)),
+                ("properties", models.JSONField(blank=True, default=dict)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="events",
+                        to="tracking.campaign",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="crm.contact",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['contact', 'ts'], name='tracking_ev_contact_56fb4b_idx'), models.Index(fields=['campaign', 'ts'], name='tracking_ev_campaig_8e8270_idx'), models.Index(fields=['type', 'ts'], name='tracking_ev_type_85c30d_idx')],
+                "indexes": [
+                    models.Index(fields=["contact", "ts"], name="tracking_ev_contact_56fb4b_idx"),
+                    models.Index(fields=["campaign", "ts"], name="tracking_ev_campaig_8e8270_idx"),
+                    models.Index(fields=["type", "ts"], name="tracking_ev_type_85c30d_idx"),
+                ],
             },
         ),
     ]

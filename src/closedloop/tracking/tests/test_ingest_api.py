@@ -4,12 +4,12 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from tests.factories import CampaignFactory, UserFactory
 
 from closedloop.accounts.roles import Role
 from closedloop.accounts.services import api_token_create
 from closedloop.crm.models import Contact, StageTransition
 from closedloop.tracking.models import Event, VisitorIdentity
-from tests.factories import CampaignFactory, UserFactory
 
 URL = "/api/v1/events/batch"
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,9 @@ def token():
 
 def post(client, token, body, **extra):
     data = body if isinstance(body, (str, bytes)) else json.dumps(body)
-    return client.post(URL, data=data, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}", **extra)
+    return client.post(
+        URL, data=data, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}", **extra
+    )
 
 
 def event(key="k1", **overrides):
@@ -69,7 +71,8 @@ def test_sending_the_same_batch_twice_stores_nothing_twice(client, token):
 
 def test_anonymous_history_joins_the_contact_once_identified(client, token):
     anon = [
-        event(f"anon-{i}", contact=None, visitor_id="cookie-42", ts=f"2026-06-01T0{i}:00:00Z") for i in range(3)
+        event(f"anon-{i}", contact=None, visitor_id="cookie-42", ts=f"2026-06-01T0{i}:00:00Z")
+        for i in range(3)
     ]
     assert post(client, token, {"events": anon}).status_code == 200
     assert Event.objects.filter(contact__isnull=True).count() == 3
@@ -80,14 +83,24 @@ def test_anonymous_history_joins_the_contact_once_identified(client, token):
     assert Event.objects.filter(contact=contact).count() == 4
     assert VisitorIdentity.objects.get().contact == contact
     # Later anonymous events from the same cookie land on the contact directly.
-    post(client, token, {"events": [event("later", contact=None, visitor_id="cookie-42", ts="2026-06-02T09:00:00Z")]})
+    post(
+        client,
+        token,
+        {"events": [event("later", contact=None, visitor_id="cookie-42", ts="2026-06-02T09:00:00Z")]},
+    )
     assert Event.objects.get(idempotency_key="later").contact == contact
 
 
 def test_first_touch_campaign_comes_from_anonymous_ad_click(client, token):
     campaign = CampaignFactory(utm_campaign="ads")
-    click = event("click", type="ad_click", contact=None, visitor_id="v1", utm={"campaign": "ads"},
-                  ts="2026-06-01T08:00:00Z")
+    click = event(
+        "click",
+        type="ad_click",
+        contact=None,
+        visitor_id="v1",
+        utm={"campaign": "ads"},
+        ts="2026-06-01T08:00:00Z",
+    )
     signup = event("form", type="form_submit", visitor_id="v1", utm={}, ts="2026-06-01T08:05:00Z")
     post(client, token, {"events": [click]})
     post(client, token, {"events": [signup]})

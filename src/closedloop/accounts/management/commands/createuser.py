@@ -11,7 +11,9 @@ from closedloop.accounts.services import user_create
 
 
 class Command(BaseCommand):
-    help = "Create a user with a role (admin, head_of_marketing, head_of_sales, marketer, sales_rep, partner)."
+    help = (
+        "Create a user with a role (admin, head_of_marketing, head_of_sales, marketer, sales_rep, partner)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
@@ -29,7 +31,11 @@ class Command(BaseCommand):
                 raise CommandError(f"--team: no team named {opts['team']!r}")
         try:
             user = user_create(
-                username=opts["username"], password=password, role=opts["role"], email=opts["email"], team=team
+                username=opts["username"],
+                password=password,
+                role=opts["role"],
+                email=opts["email"],
+                team=team,
             )
         except Exception as exc:
             raise CommandError(str(exc)) from exc
