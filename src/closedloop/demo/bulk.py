@@ -31,6 +31,10 @@ def insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequ
                     copy.write_row(row)
                     count += 1
         else:
+            # A bigger page cache keeps the secondary indexes in memory while they grow.
+            cursor.execute("PRAGMA cache_size")
+            cache_size = cursor.fetchone()[0]
+            cursor.execute("PRAGMA cache_size = -262144")
             batch: list[Sequence[object]] = []
             sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
             for row in rows:
@@ -42,6 +46,7 @@ def insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequ
             if batch:
                 cursor.executemany(sql, batch)
                 count += len(batch)
+            cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
     return count
 
 

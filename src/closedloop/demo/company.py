@@ -91,19 +91,19 @@ CAMPAIGNS: tuple[CampaignSpec, ...] = (
     CampaignSpec(
         "organic-seo", "Organic – Blog & SEO", Channel.ORGANIC, "google", "organic",
         "/blog/", "Operations analytics guides and playbooks",
-        share=0.24, daily_cost=95, anonymous_per_contact=1.2,
+        share=0.24, daily_cost=95, anonymous_per_contact=0.6,
     ),
     CampaignSpec(
         "ppc-brand", "PPC – Brand search", Channel.PPC, "google", "cpc",
         "/lp/ops-analytics-demo", "See Northwind Ops on your own data – book a demo",
-        share=0.12, daily_cost=210, cost_per_click=2.8, anonymous_per_contact=3.0,
+        share=0.12, daily_cost=210, cost_per_click=2.8, anonymous_per_contact=1.6,
         tracking_phone="+1 415 555 0134", quality=(1.1, 1.1, 1.0, 1.0),
         terms=("northwind analytics", "northwind ops", "northwind ops pricing"), weekend_spend=0.6,
     ),
     CampaignSpec(
         "ppc-competitor", "PPC – Competitor keywords", Channel.PPC, "google", "cpc",
         "/lp/compare", "Northwind Ops vs spreadsheets and legacy BI",
-        share=0.09, daily_cost=260, start_day=30, cost_per_click=6.5, anonymous_per_contact=3.5,
+        share=0.09, daily_cost=260, start_day=30, cost_per_click=6.5, anonymous_per_contact=1.8,
         tracking_phone="+1 415 555 0178", quality=(0.9, 1.0, 0.8, 0.8),
         terms=("operations dashboard software", "tableau alternative for operations", "ops kpi tool"),
         weekend_spend=0.6,
@@ -118,7 +118,7 @@ CAMPAIGNS: tuple[CampaignSpec, ...] = (
     CampaignSpec(
         "linkedin-ops-leaders", "LinkedIn – Ops leaders", Channel.SOCIAL, "linkedin", "paid_social",
         "/lp/ops-kpi-playbook", "The Ops KPI Playbook (free ebook)",
-        share=0.15, daily_cost=240, cost_per_click=7.0, anonymous_per_contact=2.0,
+        share=0.15, daily_cost=240, cost_per_click=7.0, anonymous_per_contact=1.2,
         quality=(0.7, 0.7, 0.7, 0.8), weekend_spend=0.5,
     ),
     CampaignSpec(
@@ -134,7 +134,7 @@ CAMPAIGNS: tuple[CampaignSpec, ...] = (
     CampaignSpec(
         "brightlane-retargeting", "Brightlane – Retargeting", Channel.PARTNER, "brightlane", "display",
         "/lp/case-study-harborline", "How Harborline Freight cut late shipments by 31%",
-        share=0.07, daily_cost=140, start_day=60, cost_per_click=1.9, anonymous_per_contact=2.0,
+        share=0.07, daily_cost=140, start_day=60, cost_per_click=1.9, anonymous_per_contact=1.2,
         agency=True, quality=(0.8, 0.8, 0.7, 0.9),
     ),
     CampaignSpec(

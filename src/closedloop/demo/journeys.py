@@ -332,7 +332,7 @@ def anonymous_sessions(
             else:
                 url = site.blog[ri_(rnd, len(site.blog))] if c == company.ORGANIC else site.lp[c]
                 out.append((t, PAGE_VIEW, -1, vid, c, "", "", url, "{}"))
-            for _ in range(rnd.randint(0, 2)):
+            for _ in range(_more_pages(rnd)):
                 t += rnd.randint(20, 400)
                 out.append((t, PAGE_VIEW, -1, vid, -1, "", "", site.product[ri_(rnd, 5)], "{}"))
         if spec.tracking_phone:
@@ -352,6 +352,11 @@ def anonymous_sessions(
 
 def ri_(rnd: Random, n: int) -> int:
     return int(rnd.random() * n)
+
+
+def _more_pages(rnd: Random) -> int:
+    u = rnd.random()
+    return 0 if u < 0.55 else 1 if u < 0.85 else 2
 
 
 def _poisson(rnd: Random, lam: float) -> int:

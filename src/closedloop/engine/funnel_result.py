@@ -43,7 +43,7 @@ class FunnelStep:
 @dataclass(frozen=True)
 class HistogramBin:
     lower_seconds: float
-    upper_seconds: float  # bins are [lower, upper), the last one [lower, upper]
+    upper_seconds: float  # bins are [lower, upper), the last one [lower, upper]; see _histogram
     count: int
 
 
@@ -143,8 +143,8 @@ def funnel_result_build(
         total[key] += r["people"]
 
     converters = rows.filter(pc.equal(rows.column("furthest"), n_steps))
-    seconds = converters.column("duration").to_numpy().astype(np.float64) / ticks_per_second
-    people = converters.column("people").to_numpy()
+    ticks = converters.column("duration").to_numpy().astype(np.int64)
+    people = converters.column("people").to_numpy().astype(np.int64)
     breakdowns: list[FunnelBreakdown] = []
     if query.breakdown is not None:
         values = converters.column("breakdown").to_pylist()
@@ -154,7 +154,7 @@ def funnel_result_build(
                 FunnelBreakdown(
                     value=value,
                     steps=_steps(query.steps, by_key),
-                    time_to_convert=_time_to_convert(seconds[mask], people[mask], query),
+                    time_to_convert=_time_to_convert(ticks[mask], people[mask], query, ticks_per_second),
                 )
             )
         breakdowns.sort(
@@ -163,7 +163,7 @@ def funnel_result_build(
 
     return FunnelResult(
         steps=_steps(query.steps, total),
-        time_to_convert=_time_to_convert(seconds, people, query),
+        time_to_convert=_time_to_convert(ticks, people, query, ticks_per_second),
         breakdown=query.breakdown,
         breakdowns=tuple(breakdowns),
         excluded=excluded,
@@ -220,24 +220,41 @@ def _ratio(num: int, den: int) -> float | None:
     return num / den if den else None
 
 
-def _time_to_convert(seconds: np.ndarray, people: np.ndarray, query: FunnelQuery) -> TimeToConvert:
-    if people.size == 0 or int(people.sum()) == 0:
+def _time_to_convert(
+    ticks: np.ndarray, people: np.ndarray, query: FunnelQuery, ticks_per_second: int
+) -> TimeToConvert:
+    if int(people.sum()) == 0:
         return TimeToConvert(0, None, None, None, {}, ())
     # One value per person; the SQL grouped equal durations, so expand by the head count.
-    values = np.repeat(seconds, people)
-    pct = np.percentile(values, query.percentiles)
-    hi = float(values.max())
-    counts, edges = np.histogram(values, bins=query.histogram_bins, range=(0.0, hi if hi > 0 else 1.0))
+    values = np.repeat(ticks, people)
+    seconds = values / ticks_per_second
+    pct = np.percentile(seconds, query.percentiles)
     return TimeToConvert(
         converted=int(values.size),
-        mean_seconds=float(values.mean()),
-        min_seconds=float(values.min()),
-        max_seconds=hi,
+        mean_seconds=float(seconds.mean()),
+        min_seconds=float(seconds.min()),
+        max_seconds=float(seconds.max()),
         percentiles={f"p{p:g}": float(v) for p, v in zip(query.percentiles, pct, strict=True)},
-        histogram=tuple(
-            HistogramBin(float(edges[i]), float(edges[i + 1]), int(counts[i])) for i in range(len(counts))
-        ),
+        histogram=_histogram(values, query.histogram_bins, ticks_per_second),
     )
+
+
+def _histogram(values: np.ndarray, bins: int, ticks_per_second: int) -> tuple[HistogramBin, ...]:
+    """Equal-width bins from 0 to the slowest conversion; bin i holds floor(v * bins / max).
+
+    Integer arithmetic on ticks, so a duration exactly on an edge lands in the same bin on
+    every platform (float edges would make that a rounding accident).
+    """
+    hi = int(values.max())
+    if hi == 0:
+        return (HistogramBin(0.0, 0.0, int(values.size)),)
+    if hi * bins < 2**62:
+        index = np.minimum(values * bins // hi, bins - 1)
+    else:  # would overflow int64; exact Python integers for this rare case
+        index = np.array([min(int(v) * bins // hi, bins - 1) for v in values])
+    counts = np.bincount(index, minlength=bins)
+    edges = [i * hi / bins / ticks_per_second for i in range(bins + 1)]
+    return tuple(HistogramBin(edges[i], edges[i + 1], int(counts[i])) for i in range(bins))
 
 
 def _jsonable(value: Any) -> Any:
