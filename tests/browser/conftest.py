@@ -14,7 +14,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(scope="session")
 def browser():
     if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); ./dev test installs it as root")
+        pytest.skip(
+            "Debian's chromium is not installed (apt-get install chromium); ./dev test installs it as root"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 CHANNELS = ["email", "paid_search", "organic", "social", "webinar", "événement"]
 NFOLD = 10  # channelattribution's default: it reports one of nfold runs of nsim_start/nfold walks
-Z = 5.0  # standard errors allowed; a deterministic seed, but the bound must hold for any seed
+Z = 4.0  # standard errors allowed: the seed is fixed, but the bound should hold for any seed
 
 
 @pytest.fixture(scope="module")
@@ -101,24 +101,33 @@ def test_heuristics_match_channelattribution_exactly(ca, journeys):
 
 
 def simulation_tolerance(journeys, nsim):
-    """Relative tolerance per channel for channelattribution's estimate at ``nsim`` walks.
+    """Relative tolerance per channel (conversions, revenue) for channelattribution at ``nsim`` walks.
 
-    Its credit for channel c is T_c / ΣT × conversions, where T_c counts the walks (one fold of
-    m = nsim/NFOLD) that converted after visiting c: a binomial count with rate q_c, relative
-    standard error √((1 - q_c) / (m q_c)). q_c is estimated from the data (share of journeys that
-    converted and touched c). Revenue samples a value per converting walk, which adds the
-    spread of revenue per conversion: × √(1 + CV²). Z standard errors are allowed.
+    It reports one fold of m = nsim/NFOLD simulated walks: channel c gets ΣX_c / ΣS of the total,
+    where X_c = 1 for a walk that converted after visiting c (× its sampled value, for revenue)
+    and S = Σ_c X_c. By the delta method the relative standard error of that ratio is
+    √(Var(X_c - share·S) / m) / E[X_c]. The moments are taken over the observed journeys, the
+    sample the chain was fitted to; revenue per conversion is the path's mean, which is what
+    channelattribution samples from. Z standard errors are allowed.
     """
     m = nsim / NFOLD
     rows = journeys.to_pylist()
-    total = sum(r["total_conversions"] + r["total_null"] for r in rows)
-    value = np.array([r["total_conversion_value"] for r in rows if r["total_conversions"] == 1])
-    cv2 = value.var() / value.mean() ** 2
+    walks = np.array([r["total_conversions"] + r["total_null"] for r in rows])
+    conversions = np.array([r["total_conversions"] for r in rows])
+    value = np.array([r["total_conversion_value"] / max(r["total_conversions"], 1) for r in rows])
+    visits = np.array([[c in r["path"].split(" > ") for c in CHANNELS] for r in rows], dtype=float)
     tolerance = {}
-    for channel in CHANNELS:
-        q = sum(r["total_conversions"] for r in rows if channel in r["path"].split(" > ")) / total
-        se = np.sqrt((1 - q) / (m * q))
-        tolerance[channel] = (Z * se, Z * se * np.sqrt(1 + cv2))
+    for i, channel in enumerate(CHANNELS):
+        pair = []
+        for worth in (np.ones(len(rows)), value):
+            x = worth[:, None] * visits  # per converting walk on this path
+            share = (conversions @ x[:, i]) / (conversions @ x.sum(axis=1))
+            d = x[:, i] - share * x.sum(axis=1)
+            mean_d = (conversions @ d) / walks.sum()
+            var = (conversions @ d**2) / walks.sum() - mean_d**2
+            mean_x = (conversions @ x[:, i]) / walks.sum()
+            pair.append(Z * np.sqrt(var / m) / mean_x)
+        tolerance[channel] = tuple(pair)
     return tolerance
 
 
@@ -137,7 +146,7 @@ def test_markov_matches_channelattribution_within_simulation_error(ca, journeys,
         max_step=1000,
         verbose=False,
         flg_pro=False,
-    )["result"]
+    )
     ours = markov_attribution(paths_from_channelattribution(journeys), order=order)
     tolerance = simulation_tolerance(journeys, nsim)
     ref_conv, ref_value = (
@@ -151,3 +160,33 @@ def test_markov_matches_channelattribution_within_simulation_error(ca, journeys,
         assert our_value[channel] == pytest.approx(ref_value[channel], rel=value_tol), channel
     # Both attribute every conversion and every unit of revenue.
     assert sum(our_conv.values()) == pytest.approx(pc.sum(journeys.column("total_conversions")).as_py())
+
+
+def test_print_gaps(ca, journeys):
+    for order, nsim in [(1, 3_000_000), (2, 3_000_000), (3, 2_000_000)]:
+        theirs = ca.markov_model(
+            journeys.to_pandas(),
+            "path",
+            "total_conversions",
+            var_value="total_conversion_value",
+            var_null="total_null",
+            order=order,
+            nsim_start=nsim,
+            max_step=1000,
+            verbose=False,
+            flg_pro=False,
+        )
+        ours = markov_attribution(paths_from_channelattribution(journeys), order=order)
+        tol = simulation_tolerance(journeys, nsim)
+        rc, rv = by_channel(theirs, "total_conversions"), by_channel(theirs, "total_conversion_value")
+        oc, ov = by_key(ours, "conversions"), by_key(ours, "revenue")
+        for c in CHANNELS:
+            print(
+                order,
+                c,
+                round(oc[c], 1),
+                round(oc[c] / rc[c] - 1, 4),
+                round(tol[c][0], 4),
+                round(ov[c] / rv[c] - 1, 4),
+                round(tol[c][1], 4),
+            )

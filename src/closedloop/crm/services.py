@@ -5,8 +5,8 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
+from email_validator import EmailNotValidError, validate_email
 from django.utils import timezone
 
 from closedloop.accounts.models import User
@@ -74,8 +74,9 @@ def contact_upsert(
     so a partial update from a form cannot erase what sales typed in."""
     email = normalize_email(email)
     try:
-        validate_email(email)
-    except ValidationError as exc:
+        # The same validator as the API schemas, so internationalised addresses (zoë@exämple.com) pass.
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as exc:
         raise ValidationError({"email": f"{email!r} is not a valid email address"}) from exc
     unknown = set(fields) - set(CONTACT_FIELDS)
     if unknown:

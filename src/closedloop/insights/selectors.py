@@ -12,12 +12,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
 
 from closedloop.accounts.models import User
 from closedloop.accounts.roles import Role
 from closedloop.crm.lifecycle import FUNNEL_STAGES, STAGE_ORDER, Stage, stage_rank
 from closedloop.crm.models import Contact
+from closedloop.insights.local_dates import local_date
 from closedloop.insights.periods import Period
 from closedloop.tracking.models import Campaign, CampaignCost, Channel
 
@@ -262,6 +262,7 @@ def leads_and_spend_by_day(
 ) -> list[DayPoint]:
     """New contacts and campaign spend per calendar day (site time zone), every day of the period
     present, zeros included. Two queries."""
+    since, until = Period(start=start, end=end).datetime_range()
     leads = dict(
         _contacts_created(
             start=start,
@@ -270,7 +271,7 @@ def leads_and_spend_by_day(
             channel=channel,
             campaigns_visible=campaigns_visible,
         )
-        .annotate(day=TruncDate("created_at"))
+        .annotate(day=local_date("created_at", since=since, until=until))
         .order_by()
         .values_list("day")
         .annotate(n=Count("id"))

@@ -136,7 +136,7 @@ def _contacts_by_email(
     emails = {e.email for e in events if e.email}
     if not emails:
         return {}, set()
-    found = {c.email: c for c in Contact.objects.filter(email__in=emails)}
+    found = {str(c.email): c for c in Contact.objects.filter(email__in=emails)}
     missing = sorted(emails - found.keys())
     if not missing:
         return found, set()
@@ -157,7 +157,7 @@ def _contacts_by_email(
         )
     # Another request may create the same email concurrently: ignore and re-read.
     Contact.objects.bulk_create(new_contacts, ignore_conflicts=True)
-    created = {c.email: c for c in Contact.objects.filter(email__in=missing)}
+    created = {str(c.email): c for c in Contact.objects.filter(email__in=missing)}
     StageTransition.objects.bulk_create(
         StageTransition(
             contact=c,
