@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from email_validator import EmailNotValidError, validate_email
 from django.utils import timezone
+from email_validator import EmailNotValidError, validate_email
 
 from closedloop.accounts.models import User
 from closedloop.crm.lifecycle import STAGE_ORDER

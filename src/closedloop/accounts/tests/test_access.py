@@ -2,11 +2,11 @@
 
 import pytest
 from django.core.management import call_command
-from tests.factories import PASSWORD, UserFactory
 
 from closedloop.accounts.models import ApiToken, User
 from closedloop.accounts.roles import Role
 from closedloop.accounts.services import api_token_authenticate, api_token_create, user_create
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,12 +4,12 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from tests.factories import CampaignFactory, UserFactory
 
 from closedloop.accounts.roles import Role
 from closedloop.accounts.services import api_token_create
 from closedloop.crm.models import Contact, StageTransition
 from closedloop.tracking.models import Event, VisitorIdentity
+from tests.factories import CampaignFactory, UserFactory
 
 URL = "/api/v1/events/batch"
 pytestmark = pytest.mark.django_db
