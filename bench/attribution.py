@@ -5,12 +5,14 @@ Generates N customer journeys (one row each, channelattribution's path format), 
 ``ChannelAttribution.markov_model`` at its default settings (simulation), and prints the ratio
 plus the largest per-channel difference between the two. Run:
 
-    .venv/bin/python bench/attribution.py --journeys 1000000 --order 1 --repeat 3
+    .venv/bin/python bench/attribution.py --journeys 1000000 --order 1 --repeat 3 [--output FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import platform
 import sys
@@ -68,7 +70,9 @@ def channelattribution_import() -> types.ModuleType:
         stub.pyplot = types.ModuleType("matplotlib.pyplot")  # type: ignore[attr-defined]
         sys.modules["matplotlib"] = stub
         sys.modules["matplotlib.pyplot"] = stub.pyplot  # type: ignore[attr-defined]
-    import ChannelAttribution
+    # Its import prints an advertising banner on stdout, which would corrupt our JSON output.
+    with contextlib.redirect_stdout(io.StringIO()):
+        import ChannelAttribution
 
     return ChannelAttribution
 
@@ -119,9 +123,13 @@ def main() -> None:
     parser.add_argument("--journeys", type=int, default=1_000_000)
     parser.add_argument("--order", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--output", help="also write the JSON result to this file")
     args = parser.parse_args()
-    result = run(args.journeys, args.order, args.repeat)
-    print(json.dumps(result, indent=2))
+    result = json.dumps(run(args.journeys, args.order, args.repeat), indent=2)
+    print(result)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as file:
+            file.write(result + "\n")
 
 
 if __name__ == "__main__":

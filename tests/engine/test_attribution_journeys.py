@@ -158,3 +158,31 @@ def test_w_shaped_anchor_roles_on_one_touch_add_up():
     )
     paths = paths_from_journeys(journeys_build(touches, conversion_table([(1, day(3), 1.0)])))
     assert w_shaped(paths).column("conversions").to_pylist() == pytest.approx([0.6, 0.3, 0.1])
+
+
+def test_ages_are_elapsed_time_across_a_daylight_saving_change():
+    # Paris moves clocks forward on 2026-03-29; noon UTC to noon UTC the next day is still
+    # exactly one day (local clocks show 13:00 → 14:00, 25 hours apart on the wall).
+    paris = pa.timestamp("us", tz="Europe/Paris")
+    utc = pa.timestamp("us", tz="UTC")
+    touches = pa.table(
+        {
+            "person_id": [1, 1],
+            "ts": pa.array([datetime(2026, 3, 28, 12), datetime(2026, 3, 29, 12)], utc).cast(paris),
+            "channel": ["ads", "email"],
+        }
+    )
+    conversions = pa.table(
+        {
+            "person_id": [1],
+            "ts": pa.array([datetime(2026, 3, 29, 12)], utc).cast(paris),
+            "revenue": [1.0],
+        }
+    )
+    assert journeys_build(touches, conversions).column("ages").to_pylist() == [[1.0, 0.0]]
+
+
+def test_non_timestamp_ts_is_refused():
+    touches = pa.table({"person_id": [1], "ts": ["yesterday"], "channel": ["ads"]})
+    with pytest.raises(ValueError, match=r"touchpoints.ts must be a timestamp"):
+        journeys_build(touches, conversion_table([]))

@@ -160,33 +160,3 @@ def test_markov_matches_channelattribution_within_simulation_error(ca, journeys,
         assert our_value[channel] == pytest.approx(ref_value[channel], rel=value_tol), channel
     # Both attribute every conversion and every unit of revenue.
     assert sum(our_conv.values()) == pytest.approx(pc.sum(journeys.column("total_conversions")).as_py())
-
-
-def test_print_gaps(ca, journeys):
-    for order, nsim in [(1, 3_000_000), (2, 3_000_000), (3, 2_000_000)]:
-        theirs = ca.markov_model(
-            journeys.to_pandas(),
-            "path",
-            "total_conversions",
-            var_value="total_conversion_value",
-            var_null="total_null",
-            order=order,
-            nsim_start=nsim,
-            max_step=1000,
-            verbose=False,
-            flg_pro=False,
-        )
-        ours = markov_attribution(paths_from_channelattribution(journeys), order=order)
-        tol = simulation_tolerance(journeys, nsim)
-        rc, rv = by_channel(theirs, "total_conversions"), by_channel(theirs, "total_conversion_value")
-        oc, ov = by_key(ours, "conversions"), by_key(ours, "revenue")
-        for c in CHANNELS:
-            print(
-                order,
-                c,
-                round(oc[c], 1),
-                round(oc[c] / rc[c] - 1, 4),
-                round(tol[c][0], 4),
-                round(ov[c] / rv[c] - 1, 4),
-                round(tol[c][1], 4),
-            )

@@ -128,6 +128,21 @@ def test_later_first_step_that_goes_further_is_counted(make_events: Any, funnel_
     assert r.time_to_convert.percentiles["p50"] == pytest.approx(40 * 60)
 
 
+def test_simultaneous_first_steps_take_the_first_rows_breakdown(make_events: Any, funnel_engine: str) -> None:
+    rows = [
+        ("p", "a", at(minutes=5), "late"),  # a later journey, and it reaches nothing more
+        ("p", "a", T0, "seo"),  # two first steps at the same instant: one journey …
+        ("p", "a", T0, "ads"),  # … whose breakdown is the row that came first in the input
+        ("p", "b", at(minutes=1), "x"),
+    ]
+    kw: dict[str, Any] = {"extra": ("src",), "breakdown": "src"}
+    r = run(make_events, rows, ("a", "b"), timedelta(hours=1), funnel_engine, **kw)
+    assert [(b.value, table(b.steps)) for b in r.breakdowns] == [("seo", [(1, 0, 0), (1, 0, 0)])]
+    flipped = [rows[0], rows[2], rows[1], rows[3]]
+    r = run(make_events, flipped, ("a", "b"), timedelta(hours=1), funnel_engine, **kw)
+    assert [b.value for b in r.breakdowns] == ["ads"]
+
+
 def test_window_end_is_inclusive_and_measured_from_step_one(make_events: Any, funnel_engine: str) -> None:
     rows = [
         ("u1", "a", T0),

@@ -36,7 +36,9 @@ def insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequ
             cache_size = cursor.fetchone()[0]
             cursor.execute("PRAGMA cache_size = -262144")
             batch: list[Sequence[object]] = []
-            sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+            # Table and column names come from the models' _meta, never from input.
+            placeholders = ", ".join(["%s"] * len(fields))
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
             for row in rows:
                 batch.append(row)
                 if len(batch) == 20_000:

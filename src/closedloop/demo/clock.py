@@ -36,7 +36,11 @@ class Clock:
         self.day_start = np.array(
             [
                 [
-                    int(datetime.combine(self.start_date + timedelta(days=d), time.min, tzinfo=ZoneInfo(z)).timestamp())
+                    int(
+                        datetime.combine(
+                            self.start_date + timedelta(days=d), time.min, tzinfo=ZoneInfo(z)
+                        ).timestamp()
+                    )
                     for d in range(span)
                 ]
                 for z in time_zones
@@ -61,7 +65,9 @@ class Clock:
         day = np.clip(day, 0, self._span - 1)
         return self.day_start[zone, day] + self.business_seconds(rng, day.shape[0])
 
-    def snap(self, rng: np.random.Generator, t: np.ndarray, zone: np.ndarray, after: np.ndarray) -> np.ndarray:
+    def snap(
+        self, rng: np.random.Generator, t: np.ndarray, zone: np.ndarray, after: np.ndarray
+    ) -> np.ndarray:
         """Move raw times to business hours on their local day, never before `after` + 1 minute."""
         t = np.minimum(t, NEVER // 2)
         day = np.clip((t - self.day_start[zone, 0]) // DAY, 0, self._span - 1)

@@ -11,7 +11,7 @@ PRODUCT = "Northwind Ops"
 DOMAIN = "northwind-analytics.example"
 SITE = f"https://{DOMAIN}"
 # One shared password, printed in the banner: the demo is for trying closedloop, never for real data.
-DEMO_PASSWORD = "closedloop-demo"
+DEMO_PASSWORD = "closedloop-demo"  # noqa: S105 - public on purpose
 
 MARKETING, SALES, AGENCY = "Marketing", "Sales", "Brightlane Agency"
 TEAMS = {MARKETING: TeamKind.MARKETING, SALES: TeamKind.SALES, AGENCY: TeamKind.PARTNER}
@@ -127,8 +127,8 @@ CAMPAIGNS: tuple[CampaignSpec, ...] = (
         share=0.08, daily_cost=30, anonymous_per_contact=0.3, quality=(0.9, 0.9, 0.9, 1.0),
     ),
     CampaignSpec(
-        "webinars-field-ops-summit", "Events – Webinars & Field Ops Summit", Channel.EVENTS, "events", "webinar",
-        "/webinars", "Webinars: reducing downtime with live ops dashboards",
+        "webinars-field-ops-summit", "Events – Webinars & Field Ops Summit", Channel.EVENTS, "events",
+        "webinar", "/webinars", "Webinars: reducing downtime with live ops dashboards",
         share=0.09, daily_cost=20, anonymous_per_contact=0.5, quality=(1.5, 1.4, 1.4, 1.3),
     ),
     CampaignSpec(

@@ -17,7 +17,13 @@ from closedloop.demo.clock import DAY, NEVER, Clock
 P_IQL, P_MQL, P_SQL, P_OPP, P_WIN, P_CHURN = 0.82, 0.30, 0.55, 0.24, 0.32, 0.3
 # Persona multipliers on (IQL→MQL, MQL→SQL, SQL→opportunity, win); order as vocab.PERSONAS.
 PERSONA_QUALITY = np.array(
-    [(1.1, 1.15, 1.25, 1.1), (0.9, 0.9, 0.9, 0.9), (0.7, 1.0, 1.1, 1.1), (1.0, 1.2, 1.1, 1.2), (1.3, 0.6, 0.5, 0.7)]
+    [
+        (1.1, 1.15, 1.25, 1.1),
+        (0.9, 0.9, 0.9, 0.9),
+        (0.7, 1.0, 1.1, 1.1),
+        (1.0, 1.2, 1.1, 1.2),
+        (1.3, 0.6, 0.5, 0.7),
+    ]
 )
 # Company size buckets (employees < 20, < 100, < 1000, more): small firms rarely buy, big ones slowly.
 SIZE_EDGES = np.array([20, 100, 1000])
@@ -83,7 +89,9 @@ def accounts_draw(rng: np.random.Generator, n_accounts: int) -> Accounts:
         zone[mask] = zone_offsets[ci] + rng.choice(len(tzs), size=int(mask.sum()), p=w / w.sum())
     industry_p = np.array(vocab.INDUSTRY_WEIGHTS)
     industry = rng.choice(len(vocab.INDUSTRIES), size=n_accounts, p=industry_p / industry_p.sum())
-    employees = np.clip(np.round(rng.lognormal(np.log(180), 1.3, size=n_accounts)), 5, 40_000).astype(np.int64)
+    employees = np.clip(np.round(rng.lognormal(np.log(180), 1.3, size=n_accounts)), 5, 40_000).astype(
+        np.int64
+    )
     revenue = np.round(employees * rng.lognormal(np.log(160_000), 0.4, size=n_accounts), -3)
 
     words = rng.integers(0, 1 << 30, size=(n_accounts, 4))
@@ -119,7 +127,9 @@ def contact_counts(rng: np.random.Generator, n: int) -> np.ndarray:
     return counts
 
 
-def arrival_days(rng: np.random.Generator, clock: Clock, spec: company.CampaignSpec | None, k: int) -> np.ndarray:
+def arrival_days(
+    rng: np.random.Generator, clock: Clock, spec: company.CampaignSpec | None, k: int
+) -> np.ndarray:
     days = np.arange(clock.days)
     start = 0 if spec is None else (spec.start_day if spec.start_day >= 0 else clock.days + spec.start_day)
     # A growing company: 60% more leads a day at the end than at the start.
@@ -138,7 +148,10 @@ def population_draw(rng: np.random.Generator, clock: Clock, n: int) -> tuple[Acc
     # Every account gets one contact, the rest go preferably to bigger companies.
     size_w = np.sqrt(acc.employees.astype(float))
     account = np.concatenate(
-        [rng.permutation(n_accounts), rng.choice(n_accounts, size=max(0, n - n_accounts), p=size_w / size_w.sum())]
+        [
+            rng.permutation(n_accounts),
+            rng.choice(n_accounts, size=max(0, n - n_accounts), p=size_w / size_w.sum()),
+        ]
     )[:n]
     zone = acc.zone[account]
 
@@ -162,7 +175,9 @@ def population_draw(rng: np.random.Generator, clock: Clock, n: int) -> tuple[Acc
     small = acc.employees[account] < 60
     persona = np.where(small & (rng.random(n) < 0.35), 3, persona)  # founders answer in small firms
     title_pick = rng.integers(0, 1 << 30, size=n)
-    title = [vocab.PERSONAS[p][1][t % len(vocab.PERSONAS[p][1])] for p, t in zip(persona, title_pick, strict=True)]
+    title = [
+        vocab.PERSONAS[p][1][t % len(vocab.PERSONAS[p][1])] for p, t in zip(persona, title_pick, strict=True)
+    ]
     first_i = rng.integers(0, len(vocab.FIRST_NAMES), size=n)
     last_i = rng.integers(0, len(vocab.LAST_NAMES), size=n)
     first = [vocab.FIRST_NAMES[i] for i in first_i]

@@ -10,7 +10,7 @@ import numpy as np
 
 from closedloop.demo import company, vocab
 from closedloop.demo.clock import DAY, Clock
-from closedloop.demo.funnel import STAGES, SIZE_EDGES, Population
+from closedloop.demo.funnel import SIZE_EDGES, Population
 from closedloop.tracking.models import Channel, EventType
 
 AD_CLICK, PAGE_VIEW, CALL = EventType.AD_CLICK.value, EventType.PAGE_VIEW.value, EventType.CALL.value
@@ -32,7 +32,8 @@ def _props(**values: object) -> str:
 
 @dataclass
 class Journeys:
-    # Events: (ts, type, contact index or -1, visitor id, campaign index or -1, utm_term, utm_content, url, props)
+    # Events: (ts, type, contact index or -1, visitor id, campaign index or -1, utm_term, utm_content, url,
+    # properties as JSON text)
     events: list[tuple] = field(default_factory=list)
     transitions: list[tuple[int, str, str, int, str]] = field(default_factory=list)
     identities: list[tuple[str, int, int]] = field(default_factory=list)
@@ -57,7 +58,9 @@ class _Site:
         self.blog = [f"{SITE}{p}{organic}" for p in vocab.BLOG_PATHS]
         self.product = [f"{SITE}{p}" for p in vocab.PRODUCT_PATHS]
         self.pricing = f"{SITE}{vocab.PRICING_PATH}"
-        self.email_slugs = [s.lower().replace(":", "").replace("?", "").replace(" ", "-") for s in vocab.EMAIL_SUBJECTS]
+        self.email_slugs = [
+            s.lower().replace(":", "").replace("?", "").replace(" ", "-") for s in vocab.EMAIL_SUBJECTS
+        ]
         self.email_props = [_props(email=s) for s in vocab.EMAIL_SUBJECTS]
         self.email_urls = [
             f"{SITE}{vocab.BLOG_PATHS[i % len(vocab.BLOG_PATHS)]}?utm_source=newsletter&utm_medium=email"
@@ -93,7 +96,9 @@ def _first_form(c: int, same_visit_download: bool) -> str:
     }.get(channel, "contact-us")
 
 
-def contact_journeys(rnd: Random, clock: Clock, pop: Population, employees: np.ndarray, vids: list[str]) -> Journeys:
+def contact_journeys(
+    rnd: Random, clock: Clock, pop: Population, employees: np.ndarray, vids: list[str]
+) -> Journeys:
     out = Journeys()
     site = _Site()
     end = clock.end_ts
@@ -103,11 +108,14 @@ def contact_journeys(rnd: Random, clock: Clock, pop: Population, employees: np.n
     story, email_c, events_c, retarget_c = company.STORY, company.EMAIL, company.EVENTS, company.RETARGETING
     retarget_from = clock.start_ts + specs[retarget_c].start_day * DAY
     size_bucket = np.searchsorted(SIZE_EDGES, employees[pop.account], side="right").tolist()
+    # Python lists: indexing numpy arrays one value at a time would be several times slower.
     cols = [
-        pop.campaign.tolist(), pop.zone.tolist(), pop.created.tolist(), pop.t_iql.tolist(), pop.t_mql.tolist(),
-        pop.t_sql.tolist(), pop.t_opp.tolist(), pop.t_close.tolist(), pop.won.tolist(), pop.t_churn.tolist(),
-        pop.owner.tolist(), pop.persona.tolist(), pop.stage.tolist(), pop.amount.tolist(), pop.product.tolist(),
-        pop.lost_reason.tolist(), pop.account.tolist(),
+        a.tolist()
+        for a in (
+            pop.campaign, pop.zone, pop.created, pop.t_iql, pop.t_mql, pop.t_sql, pop.t_opp, pop.t_close,
+            pop.won, pop.t_churn, pop.owner, pop.persona, pop.stage, pop.amount, pop.product, pop.lost_reason,
+            pop.account,
+        )
     ]  # fmt: skip
     events, transitions, activities, deals = out.events, out.transitions, out.activities, out.deals
 
@@ -143,9 +151,9 @@ def contact_journeys(rnd: Random, clock: Clock, pop: Population, employees: np.n
             if r() < 0.7:
                 evs.append((tc + ri(2, 30), PAGE_VIEW, vid, email_c, "", slug, site.email_urls[k], "{}"))
 
-    for i in range(pop.n):
-        (c, z, t0, ti, tm, tsq, to, tclose, won, tch, owner, persona, stage, amount, product, reason, acct) = (
-            col[i] for col in cols
+    for i, row in enumerate(zip(*cols, strict=True)):
+        c, z, t0, ti, tm, tsq, to, tclose, won, tch, owner, persona, stage, amount, product, reason, acct = (
+            row
         )
         vid = vids[i]
         evs: list[tuple] = []
@@ -162,7 +170,9 @@ def contact_journeys(rnd: Random, clock: Clock, pop: Population, employees: np.n
                 session(evs, tp, c, vid)
                 if r() < 0.35:
                     t2 = tp + ri(600, max(601, t0 - tp - 300))
-                    evs.append((t2, PAGE_VIEW, vid, -1, "", "", site.product[ri(0, len(site.product) - 1)], "{}"))
+                    evs.append(
+                        (t2, PAGE_VIEW, vid, -1, "", "", site.product[ri(0, len(site.product) - 1)], "{}")
+                    )
 
         # Identification: a form, or a call to the campaign's tracking number.
         if spec is not None and spec.tracking_phone and r() < (0.45 if is_story else 0.15):
@@ -173,7 +183,9 @@ def contact_journeys(rnd: Random, clock: Clock, pop: Population, employees: np.n
         else:
             session(evs, t0 - ri(20, 300), c, vid)
             form = _first_form(c, ti < end and ti - t0 <= 600)
-            evs.append((t0, FORM, vid, c, "", "", site.lp[c] if c >= 0 else SITE + "/contact", site.forms[form]))
+            evs.append(
+                (t0, FORM, vid, c, "", "", site.lp[c] if c >= 0 else SITE + "/contact", site.forms[form])
+            )
             out.phone.append("")
         transitions.append((i, "", "visitor", t0, "first form or call"))
 
@@ -221,7 +233,9 @@ def contact_journeys(rnd: Random, clock: Clock, pop: Population, employees: np.n
                 counts[3] += 1
             else:
                 evs.append((max(ti + 1, tm - ri(30, 300)), PAGE_VIEW, vid, -1, "", "", site.pricing, "{}"))
-                evs.append((tm, DOWNLOAD, vid, -1, "", "", site.resources, site.bofu[ri(0, len(site.bofu) - 1)]))
+                evs.append(
+                    (tm, DOWNLOAD, vid, -1, "", "", site.resources, site.bofu[ri(0, len(site.bofu) - 1)])
+                )
                 counts[2] += 1
             for _ in range(ri(1, 2)):
                 tv = snap(rnd, tm + ru(0.5, 12) * DAY, z)
@@ -231,21 +245,44 @@ def contact_journeys(rnd: Random, clock: Clock, pop: Population, employees: np.n
         deal = -1
         if tsq < end:
             transitions.append((i, "mql", "sql", tsq, "requested a demo"))
-            evs.append((max(tm + 1, tsq - ri(60, 600)), FORM, vid, -1, "", "", SITE + "/demo", site.forms["demo-request"]))
+            evs.append(
+                (
+                    max(tm + 1, tsq - ri(60, 600)),
+                    FORM,
+                    vid,
+                    -1,
+                    "",
+                    "",
+                    SITE + "/demo",
+                    site.forms["demo-request"],
+                )
+            )
             evs.append((tsq, MEETING, vid, -1, "", "", "", site.meetings[owner]))
             if r() < 0.6:
                 evs.append((tsq + ri(1, 4) * DAY + ri(0, 3600), OPEN, "", -1, "", "", "", site.sales_email))
             name = f"{pop.first_name[i]} {pop.last_name[i]}"
-            activities.append(("call", f"Intro call with {name}", "", i, -1, owner, tsq + ri(1200, 30 * 3600)))
+            activities.append(
+                ("call", f"Intro call with {name}", "", i, -1, owner, tsq + ri(1200, 30 * 3600))
+            )
             activities.append(
                 ("email", "Northwind Ops overview and next steps", "", i, -1, owner, tsq + ri(1, 3) * DAY)
             )
             if to >= end:
                 if r() < 0.5:
-                    activities.append(("call", f"Follow-up call with {name}", "", i, -1, owner, tsq + ri(4, 12) * DAY))
+                    activities.append(
+                        ("call", f"Follow-up call with {name}", "", i, -1, owner, tsq + ri(4, 12) * DAY)
+                    )
                 if r() < 0.35:
                     activities.append(
-                        ("note", "Not ready yet", "Back to marketing nurture.", i, -1, owner, tsq + ri(10, 20) * DAY)
+                        (
+                            "note",
+                            "Not ready yet",
+                            "Back to marketing nurture.",
+                            i,
+                            -1,
+                            owner,
+                            tsq + ri(10, 20) * DAY,
+                        )
                     )
 
         if to < end:
@@ -261,19 +298,27 @@ def contact_journeys(rnd: Random, clock: Clock, pop: Population, employees: np.n
                 (acct, i, owner, vocab.PRODUCTS[product], amount, deal_stage,
                  vocab.LOST_REASONS[reason] if deal_stage == "lost" else "", c, to, tclose if closed else -1)
             )  # fmt: skip
-            evs.append((max(tsq + 60, to - ri(600, 3600)), MEETING, vid, -1, "", "", "", site.meetings[owner]))
+            evs.append(
+                (max(tsq + 60, to - ri(600, 3600)), MEETING, vid, -1, "", "", "", site.meetings[owner])
+            )
             evs.append((to + ri(2, 6) * DAY, DOWNLOAD, vid, -1, "", "", site.resources, site.roi))
             activities.append(("meeting", "Discovery call", "", i, deal, owner, to))
             activities.append(("meeting", "Product demo", "", i, deal, owner, to + ri(3, 10) * DAY))
             proposal_at = to + int(0.6 * (tclose - to))
             if proposal_at < min(end, tclose):
-                activities.append(("email", f"Proposal: {vocab.PRODUCTS[product]}", "", i, deal, owner, proposal_at))
+                activities.append(
+                    ("email", f"Proposal: {vocab.PRODUCTS[product]}", "", i, deal, owner, proposal_at)
+                )
             if closed:
-                note = "Closed won – contract signed" if won else f"Closed lost – {vocab.LOST_REASONS[reason]}"
+                note = (
+                    "Closed won – contract signed" if won else f"Closed lost – {vocab.LOST_REASONS[reason]}"
+                )
                 activities.append(("note", note, "", i, deal, owner, tclose))
             if closed and won:
                 transitions.append((i, "opportunity", "customer", tclose, "deal won"))
-                activities.append(("meeting", "Kickoff and onboarding", "", i, deal, owner, tclose + ri(2, 7) * DAY))
+                activities.append(
+                    ("meeting", "Kickoff and onboarding", "", i, deal, owner, tclose + ri(2, 7) * DAY)
+                )
         if tch < end:
             why = CHURN_REASONS[ri(0, len(CHURN_REASONS) - 1)]
             transitions.append((i, "customer", "churned", tch, f"did not renew: {why}"))
@@ -308,9 +353,9 @@ def anonymous_sessions(
     for c, spec in enumerate(company.CAMPAIGNS):
         spend = costs[c]
         if c == company.STORY:
-            sessions = int(round(spend.sum() / spec.cost_per_click))
+            sessions = round(float(spend.sum()) / spec.cost_per_click)
         else:
-            sessions = int(round(contacts_per_campaign[c] * spec.anonymous_per_contact))
+            sessions = round(float(contacts_per_campaign[c]) * spec.anonymous_per_contact)
         if sessions <= 0 or spend.sum() <= 0:
             continue
         day_p = (spend / spend.sum()).tolist()

@@ -65,7 +65,11 @@ COUNTRIES = (
 
 # Personas: (key, titles, weight among contacts). Multipliers on stage conversion live in funnel.py.
 PERSONAS = (
-    ("ops_manager", ("Operations Manager", "Head of Operations", "Director of Operations", "VP Operations"), 0.32),
+    (
+        "ops_manager",
+        ("Operations Manager", "Head of Operations", "Director of Operations", "VP Operations"),
+        0.32,
+    ),
     ("it_director", ("IT Director", "Head of IT", "CIO", "IT Manager"), 0.17),
     ("cfo", ("CFO", "Finance Director", "VP Finance"), 0.11),
     ("founder", ("Founder & CEO", "Co-founder", "Managing Director", "Owner"), 0.12),

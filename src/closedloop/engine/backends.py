@@ -9,15 +9,16 @@ in-process through chdb.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
-from sqlglot import exp
 
 from closedloop.engine.dialects import Engine, Query, compile_sql, compile_statements, engine_parse
 
 if TYPE_CHECKING:
+    import duckdb
     from chdb.session import Session
 
 __all__ = ["BackendError", "Engine", "Query", "pg_dsn", "run"]
@@ -74,7 +75,9 @@ def _plain(table: pa.Table) -> pa.Table:
 def _run_duckdb(sql: str, tables: Mapping[str, pa.Table]) -> pa.Table:
     import duckdb
 
-    con = duckdb.connect()
+    # A cursor is its own connection to one shared in-memory database: opening one is far
+    # cheaper than a new database, and Arrow tables registered on it are invisible to others.
+    con = _duckdb_database().cursor()
     try:
         for name, table in tables.items():
             con.register(name, table)
@@ -84,6 +87,19 @@ def _run_duckdb(sql: str, tables: Mapping[str, pa.Table]) -> pa.Table:
         raise BackendError(f"duckdb: {err}") from err
     finally:
         con.close()
+
+
+_duckdb_lock = threading.Lock()
+_duckdb_db: list[duckdb.DuckDBPyConnection] = []
+
+
+def _duckdb_database() -> duckdb.DuckDBPyConnection:
+    with _duckdb_lock:
+        if not _duckdb_db:
+            import duckdb
+
+            _duckdb_db.append(duckdb.connect())
+        return _duckdb_db[0]
 
 
 def _run_postgres(sql: str, tables: Mapping[str, pa.Table], dsn: str) -> pa.Table:
@@ -131,6 +147,8 @@ def _run_clickhouse(statements: list[str], tables: Mapping[str, pa.Table]) -> pa
 
 
 def _chdb_load(sess: Session, name: str, arrow_input: pa.Table) -> None:
+    from sqlglot import exp
+
     # chdb's Python() table function finds the Arrow table by its variable name in this frame.
     ident = exp.to_identifier(name, quoted=True).sql(dialect="clickhouse")
     # The only interpolated text is the quoted identifier above, so nothing can be injected.

@@ -18,7 +18,7 @@ from typing import NoReturn, TextIO
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from closedloop.engine.attribution import DEFAULT_HALF_LIFE, MODELS, attribute, attribution_compare
+from closedloop.engine.attribution import MODELS, attribute, attribution_compare
 from closedloop.engine.journeys import PATH_SEPARATOR, paths_from_channelattribution
 from closedloop.engine.markov import markov_attribution
 from closedloop.engine.shapley import MAX_CHANNELS, shapley_player_count
@@ -27,6 +27,9 @@ PATH_COLUMN = "path"
 CONVERSIONS_COLUMN = "total_conversions"
 REVENUE_COLUMN = "total_conversion_value"
 NULL_COLUMN = "total_null"
+# The path format has no timestamps, so age is counted in touches before the last one; with a
+# half-life of one touch each earlier touch counts half as much as the one after it.
+HALF_LIFE_TOUCHES = 1.0
 
 
 class CliError(Exception):
@@ -62,7 +65,7 @@ def _parser() -> _Parser:
     parser.add_argument("--model", required=True, choices=[*MODELS, "all"], help="attribution model")
     parser.add_argument("--order", type=int, default=1, help="Markov order (states = last N channels)")
     parser.add_argument(
-        "--half-life", type=float, default=DEFAULT_HALF_LIFE, help="time decay half-life, in touches"
+        "--half-life", type=float, default=HALF_LIFE_TOUCHES, help="time decay half-life, in touches"
     )
     parser.add_argument("--separator", default=PATH_SEPARATOR, help="channel separator in paths")
     return parser

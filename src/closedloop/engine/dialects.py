@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-import sqlglot
-from sqlglot import exp
+if TYPE_CHECKING:
+    # SQLGlot is imported only when a query has to be translated: DuckDB runs its own dialect
+    # as written, and the import costs more than a typical dashboard query.
+    from sqlglot import exp
 
 
 class Engine(StrEnum):
@@ -30,7 +33,7 @@ _SQLGLOT_DIALECT: dict[Engine, str] = {
 }
 
 # A query is SQL in DuckDB's dialect, a SQLGlot tree, or SQL already written for each engine.
-Query = str | exp.Expression | Mapping[str, str]
+type Query = str | exp.Expression | Mapping[str, str]
 
 
 def engine_parse(name: str | Engine) -> Engine:
@@ -64,6 +67,8 @@ def compile_statements(query: Query, engine: str | Engine, *, materialize: set[s
     target = engine_parse(engine)
     if target is not Engine.CLICKHOUSE or isinstance(query, Mapping):
         return [compile_sql(query, target)]
+    from sqlglot import exp
+
     dialect = _SQLGLOT_DIALECT[target]
     # A caller's tree is copied before the WITH is cut off; a freshly parsed one is ours.
     tree = query.copy() if isinstance(query, exp.Expression) else _tree(query)
@@ -90,7 +95,9 @@ def _verbatim(query: Mapping[str, str], target: Engine) -> str:
 
 
 def _tree(query: str | exp.Expression) -> exp.Expression:
-    if isinstance(query, exp.Expression):
+    import sqlglot
+
+    if not isinstance(query, str):
         return query
     statements = sqlglot.parse(query, read=SOURCE_DIALECT)
     if len(statements) != 1 or statements[0] is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -69,9 +70,9 @@ def funnel_run(
     as_of = query.as_of or datetime.now(UTC)
     prepared, unit = _events_prepare(events, query, target)
     params = _params(query, unit, as_of)
-    steps = _steps_table(query, prepared.schema.field("event").type)
+    steps = _steps_table(query, _value_type(prepared.schema.field("event").type))
     rows = backends.run(funnel_sql(params), {"events": prepared, "steps": steps}, target, dsn=dsn)
-    bd_type = prepared.schema.field("breakdown").type if query.breakdown else None
+    bd_type = _value_type(prepared.schema.field("breakdown").type) if query.breakdown else None
     return funnel_result_build(
         rows,
         query,
@@ -121,34 +122,32 @@ def _events_prepare(events: pa.Table, query: FunnelQuery, engine: Engine) -> tup
         raise FunnelError(f"column ts must be a timestamp with time zone, got {ts_type}")
     if ts_type.tz is None:
         raise FunnelError(f"column ts must be timezone-aware (e.g. timestamp[us, tz=UTC]), got {ts_type}")
-    event_type = events.schema.field("event").type
-    if pa.types.is_dictionary(event_type):
-        event_type = event_type.value_type
+    event_type = _value_type(events.schema.field("event").type)
     if not (pa.types.is_string(event_type) or pa.types.is_large_string(event_type)):
         raise FunnelError(f"column event must hold strings, got {event_type}")
 
     # Arrow stores timestamps as UTC ticks whatever the zone, so this cast is exact.
     columns: dict[str, pa.ChunkedArray] = {
         "person_id": events.column("person_id"),
-        "event": _undictionary(events.column("event")),
+        "event": events.column("event"),
         "ts": events.column("ts").cast(pa.int64()),
-        "row_id": pa.chunked_array([pa.array(range(events.num_rows), pa.int64())]),
+        "row_id": pa.chunked_array([pa.array(np.arange(events.num_rows, dtype=np.int64))]),
     }
     if query.breakdown is not None:
-        columns["breakdown"] = _undictionary(events.column(query.breakdown))
+        columns["breakdown"] = events.column(query.breakdown)
     prepared = pa.table(columns)
     if engine is not Engine.DUCKDB:
         # Only ship the rows the query can use to an engine that must copy them in; DuckDB
         # reads Arrow in place and filters faster in parallel itself.
-        wanted = pa.array([*query.steps, *([query.exclusion] if query.exclusion else [])])
+        names = [*query.steps, *([query.exclusion] if query.exclusion else [])]
+        wanted = pa.array(names, event_type)
         prepared = prepared.filter(pc.is_in(prepared.column("event"), value_set=wanted))
     return prepared, ts_type.unit
 
 
-def _undictionary(col: pa.ChunkedArray) -> pa.ChunkedArray:
-    if pa.types.is_dictionary(col.type):
-        return col.cast(col.type.value_type)
-    return col
+def _value_type(typ: pa.DataType) -> pa.DataType:
+    # Dictionary-encoded columns (common in Parquet) are compared and returned as their values.
+    return typ.value_type if pa.types.is_dictionary(typ) else typ
 
 
 def _steps_table(query: FunnelQuery, event_type: pa.DataType) -> pa.Table:

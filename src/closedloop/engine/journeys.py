@@ -73,16 +73,12 @@ def journeys_build(touchpoints: pa.Table, conversions: pa.Table, *, key: str = "
     """
     _require_columns(touchpoints, "touchpoints", ("person_id", "ts", key))
     _require_columns(conversions, "conversions", ("person_id", "ts", "revenue"))
-    for name, table in (("touchpoints", touchpoints), ("conversions", conversions)):
-        ts_type = table.schema.field("ts").type
-        if not (pa.types.is_timestamp(ts_type) or pa.types.is_date(ts_type)):
-            raise ValueError(f"{name}.ts must be a timestamp or date column, got {ts_type}")
     # Narrow, renamed inputs keep the SQL static: the key column name never enters the query.
     n = touchpoints.num_rows
     touches = pa.table(
         {
             "person_id": touchpoints.column("person_id"),
-            "ts": touchpoints.column("ts"),
+            "ts": _utc_timestamps(touchpoints, "touchpoints"),
             "touch_key": pc.fill_null(pc.cast(touchpoints.column(key), pa.string()), MISSING_KEY),
             **{
                 flag: (
@@ -97,7 +93,16 @@ def journeys_build(touchpoints: pa.Table, conversions: pa.Table, *, key: str = "
     con = duckdb.connect()
     try:
         con.register("touchpoints_in", touches)
-        con.register("conversions_in", conversions.select(["person_id", "ts", "revenue"]))
+        con.register(
+            "conversions_in",
+            pa.table(
+                {
+                    "person_id": conversions.column("person_id"),
+                    "ts": _utc_timestamps(conversions, "conversions"),
+                    "revenue": conversions.column("revenue"),
+                }
+            ),
+        )
         return con.sql(_JOURNEYS_SQL).to_arrow_table()
     finally:
         con.close()
@@ -105,11 +110,11 @@ def journeys_build(touchpoints: pa.Table, conversions: pa.Table, *, key: str = "
 
 _JOURNEYS_SQL = """
     WITH conv AS (
-        SELECT person_id, CAST(ts AS TIMESTAMP) AS ts, count(*) AS conversions,
+        SELECT person_id, ts, count(*) AS conversions,
                coalesce(sum(CAST(revenue AS DOUBLE)), 0) AS revenue
         FROM conversions_in GROUP BY person_id, ts
     ), touch AS (
-        SELECT person_id, CAST(ts AS TIMESTAMP) AS ts, touch_key, is_lead_creation,
+        SELECT person_id, ts, touch_key, is_lead_creation,
                is_opportunity_creation
         FROM touchpoints_in
     ), joined AS (
@@ -210,15 +215,18 @@ def paths_from_channelattribution(
     _require_columns(table, "paths", [c for c in (path, conversions) if c])
     numeric = {"conversions": conversions, "revenue": revenue, "nulls": nulls}
     present = {k: c for k, c in numeric.items() if c is not None and c in table.column_names}
-    columns = {path: _as_string(table.column(path), path)}
-    for name in present.values():
-        columns[name] = _as_number(table.column(name), name)
-    grouped = (
-        pa.table(columns)
-        .group_by(path, use_threads=False)
-        .aggregate([(name, "sum") for name in present.values()])
-    )
-    paths_col = grouped.column(path).combine_chunks()
+    # Group identical paths: one hash pass (dictionary encoding) plus numpy sums per group.
+    encoded = pc.dictionary_encode(_as_string(table.column(path), path))
+    group = encoded.indices.to_numpy(zero_copy_only=False)
+    paths_col = encoded.dictionary
+    sums = {
+        key: np.bincount(
+            group,
+            weights=_as_number(table.column(name), name).to_numpy(zero_copy_only=False),
+            minlength=len(paths_col),
+        )
+        for key, name in present.items()
+    }
     tokens = pc.split_pattern(paths_col, pattern=separator)
     flat = pc.utf8_trim_whitespace(pc.list_flatten(tokens))
     parent = pc.list_parent_indices(tokens).to_numpy()
@@ -226,10 +234,12 @@ def paths_from_channelattribution(
     flat, parent = flat.filter(pa.array(keep)), parent[keep]
     lengths = np.bincount(parent, minlength=len(paths_col))
     if len(lengths) and lengths.min() == 0:
-        raise ValueError(f"column '{path}' has an empty path: {paths_col[int(lengths.argmin())].as_py()!r}")
+        row = int(np.flatnonzero(group == lengths.argmin())[0])
+        raise ValueError(
+            f"column '{path}' row {row + 1}: {paths_col[int(lengths.argmin())].as_py()!r} is an empty path"
+        )
     channels, codes = _encode(flat)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    sums = {k: grouped.column(f"{c}_sum").to_numpy().astype(np.float64) for k, c in present.items()}
     zeros = np.zeros(len(paths_col))
     positions = np.arange(len(codes)) - np.repeat(offsets[:-1], lengths)
     return Paths(
@@ -241,6 +251,14 @@ def paths_from_channelattribution(
         nulls=sums.get("nulls", zeros),
         ages=(np.repeat(lengths, lengths) - 1 - positions).astype(np.float64),
     )
+
+
+def _utc_timestamps(table: pa.Table, name: str) -> pa.ChunkedArray:
+    """Zone-free UTC timestamps, so ages are true elapsed time even across a DST change."""
+    column = table.column("ts")
+    if not (pa.types.is_timestamp(column.type) or pa.types.is_date(column.type)):
+        raise ValueError(f"{name}.ts must be a timestamp or date column, got {column.type}")
+    return pc.cast(column, pa.timestamp("us"))
 
 
 def _encode(flat: pa.Array) -> tuple[list[str], np.ndarray]:

@@ -30,6 +30,7 @@ class CsvLayout:
         return {
             "encoding": self.encoding,
             "delimiter": self.delimiter,
+            "delimiter_name": DELIMITER_NAMES[self.delimiter],
             "headers": self.headers,
             "notes": self.notes,
         }

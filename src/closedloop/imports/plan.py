@@ -142,6 +142,7 @@ class _Column(NamedTuple):
     index: int
     header: str
     field: str
+    key: str  # where the value goes: the field's name, or the property's key
     convert: Callable[[str], Any]
     aliases: dict[str, str]
     canonical: dict[str, str] | None
@@ -177,7 +178,8 @@ class PlanBuilder:
                 convert: Callable[[str], Any] = str
             else:
                 convert = self._converter(self.fields[name])
-            columns.append(_Column(index, header, name, convert, aliases, canonical))
+            key = property_key(header) if name == PROPERTY else name
+            columns.append(_Column(index, header, name, key, convert, aliases, canonical))
         return columns
 
     def _canonical(self, name: str, preset: Preset | None) -> dict[str, str] | None:
@@ -282,7 +284,7 @@ class PlanBuilder:
                 progress.read(rows=plan.rows, bytes_read=n)
 
         handle = {CONTACTS: self._contact, ACCOUNTS: self._account, DEALS: self._deal}[self.spec.target]
-        columns = self.columns
+        columns = [tuple(c) for c in self.columns]
         for record in iter_records(self.spec.path, self.spec.layout, on_bytes=on_bytes):
             plan.rows += 1
             line = record.line
@@ -293,30 +295,29 @@ class PlanBuilder:
             cells = record.values
             row: dict[str, Any] = {}
             failed = False
-            for col in columns:
-                raw = cells[col.index].strip()
+            for index, header, name, key, convert, aliases, canonical in columns:
+                raw = cells[index].strip()
                 if not raw:
                     continue
-                if col.aliases and raw in col.aliases:
-                    fixed = col.aliases[raw]
-                    plan.value_fixes[(col.header, raw, fixed)] += 1
+                if aliases and raw in aliases:
+                    fixed = aliases[raw]
+                    plan.value_fixes[(header, raw, fixed)] += 1
                     raw = fixed
-                if col.canonical is not None:
-                    key = parse.compact_key(raw)
-                    spelling = col.canonical.setdefault(key, raw)
+                if canonical is not None:
+                    spelling = canonical.setdefault(parse.compact_key(raw), raw)
                     if spelling != raw:
-                        plan.value_fixes[(col.header, raw, spelling)] += 1
+                        plan.value_fixes[(header, raw, spelling)] += 1
                         raw = spelling
                 try:
-                    value = col.convert(raw)
+                    value = convert(raw)
                 except ValueError as exc:
-                    plan.add_error(line, col.header, str(exc))
+                    plan.add_error(line, header, str(exc))
                     failed = True
                     continue
-                if col.field == PROPERTY:
-                    row.setdefault("properties", {})[property_key(col.header)] = value
+                if name == PROPERTY:
+                    row.setdefault("properties", {})[key] = value
                 else:
-                    row[col.field] = value
+                    row[key] = value
             if not failed:
                 failed = not handle(line, row)
             if failed:

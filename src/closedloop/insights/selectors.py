@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from closedloop.accounts.models import User
 from closedloop.accounts.roles import Role
@@ -21,7 +21,8 @@ from closedloop.insights.local_dates import local_date
 from closedloop.insights.periods import Period
 from closedloop.tracking.models import Campaign, CampaignCost, Channel
 
-CampaignScope = QuerySet[Campaign] | Collection[int] | None
+# Campaign ids: a values_list queryset (used as a subquery) or any collection of ints.
+CampaignScope = QuerySet[Campaign, int] | Collection[int] | None
 
 CENT = Decimal("0.01")
 
@@ -89,14 +90,14 @@ def _per(spend: Decimal, count: int) -> Decimal | None:
     return (spend / count).quantize(CENT)
 
 
-def campaigns_visible_to(*, user: User) -> QuerySet[Campaign] | None:
+def campaigns_visible_to(*, user: User) -> QuerySet[Campaign, int] | None:
     """None means "no restriction". Partners see the campaigns their agency team runs; a partner
     without a team sees none rather than all."""
     if user.is_superuser or user.role != Role.PARTNER:
         return None
     if user.team_id is None:
-        return Campaign.objects.none()
-    return Campaign.objects.filter(partner_team_id=user.team_id)
+        return Campaign.objects.none().values_list("pk", flat=True)
+    return Campaign.objects.filter(partner_team_id=user.team_id).values_list("pk", flat=True)
 
 
 def campaign_options(*, campaigns_visible: CampaignScope = None) -> QuerySet[Campaign]:
@@ -107,56 +108,56 @@ def campaign_options(*, campaigns_visible: CampaignScope = None) -> QuerySet[Cam
     return qs
 
 
-def _campaigns(*, campaign_id: int | None, channel: str | None, campaigns_visible: CampaignScope) -> QuerySet:
-    qs = Campaign.objects.all()
-    if campaign_id:
-        qs = qs.filter(pk=campaign_id)
-    if channel:
-        qs = qs.filter(channel=channel)
-    if campaigns_visible is not None:
-        qs = qs.filter(pk__in=campaigns_visible)
-    return qs
+@dataclass(frozen=True)
+class _Filters:
+    """The dashboard's filters, turned into querysets. Every number on it goes through these, so the
+    funnel, the cost table and the chart always count the same contacts and the same spend."""
 
+    start: date
+    end: date
+    campaign_id: int | None = None
+    channel: str | None = None
+    campaigns_visible: CampaignScope = None
 
-def _contacts_created(
-    *, start: date, end: date, campaign_id: int | None, channel: str | None, campaigns_visible: CampaignScope
-) -> QuerySet[Contact]:
-    since, until = Period(start=start, end=end).datetime_range()
-    qs = Contact.objects.filter(created_at__gte=since, created_at__lt=until)
-    if campaign_id:
-        qs = qs.filter(source_campaign_id=campaign_id)
-    if channel:
-        qs = qs.filter(source_campaign__channel=channel)
-    if campaigns_visible is not None:
-        qs = qs.filter(source_campaign_id__in=campaigns_visible)
-    return qs
+    def contacts(self) -> QuerySet[Contact]:
+        """Contacts created in the period whose first-touch campaign passes the filters."""
+        since, until = Period(start=self.start, end=self.end).datetime_range()
+        qs = Contact.objects.filter(created_at__gte=since, created_at__lt=until)
+        if self.campaign_id:
+            qs = qs.filter(source_campaign_id=self.campaign_id)
+        if self.channel:
+            qs = qs.filter(source_campaign__channel=self.channel)
+        if self.campaigns_visible is not None:
+            qs = qs.filter(source_campaign_id__in=self.campaigns_visible)
+        return qs
 
+    def costs(self) -> QuerySet[CampaignCost]:
+        """Cost days in the period of the campaigns that pass the filters."""
+        qs = CampaignCost.objects.filter(date__gte=self.start, date__lte=self.end)
+        if self.campaign_id:
+            qs = qs.filter(campaign_id=self.campaign_id)
+        if self.channel:
+            qs = qs.filter(campaign__channel=self.channel)
+        if self.campaigns_visible is not None:
+            qs = qs.filter(campaign_id__in=self.campaigns_visible)
+        return qs
 
-def funnel_by_stage(
-    *,
-    start: date,
-    end: date,
-    campaign_id: int | None = None,
-    channel: str | None = None,
-    campaigns_visible: CampaignScope = None,
-) -> list[StageCount]:
-    """For contacts created from `start` to `end` (both included), how many reached each funnel stage.
-
-    A contact currently in stage S has reached every stage up to S; churned counts as having reached
-    customer. One query: contacts grouped by their current stage."""
-    rows = (
-        _contacts_created(
-            start=start,
-            end=end,
-            campaign_id=campaign_id,
-            channel=channel,
-            campaigns_visible=campaigns_visible,
+    def stage_counts(self) -> dict[tuple[int | None, str], int]:
+        """{(source campaign id, current stage): contacts}: the one contact query behind both the
+        funnel and the cost table."""
+        rows = (
+            self.contacts()
+            .order_by()
+            .values_list("source_campaign_id", "lifecycle_stage")
+            .annotate(n=Count("id"))
         )
-        .order_by()
-        .values_list("lifecycle_stage")
-        .annotate(n=Count("id"))
-    )
-    current = {stage: n for stage, n in rows if stage in STAGE_ORDER}
+        return {(campaign, stage): n for campaign, stage, n in rows if stage in STAGE_ORDER}
+
+
+def _funnel(counts: dict[tuple[int | None, str], int]) -> list[StageCount]:
+    current: dict[str, int] = {}
+    for (_, stage), n in counts.items():
+        current[stage] = current.get(stage, 0) + n
 
     result: list[StageCount] = []
     top = 0
@@ -180,6 +181,54 @@ def funnel_by_stage(
     return result
 
 
+def _cost_rows(filters: _Filters, counts: dict[tuple[int | None, str], int]) -> list[CampaignCostRow]:
+    spend = dict(filters.costs().order_by().values_list("campaign_id").annotate(total=Sum("amount")))
+    sql_or_later = set(stages_at_or_beyond(Stage.SQL))
+    customer_or_later = set(stages_at_or_beyond(Stage.CUSTOMER))
+    leads: dict[int, list[int]] = {}
+    for (campaign_id, stage), n in counts.items():
+        if campaign_id is None:
+            continue  # no first-touch campaign: in the funnel, but no campaign to charge it to
+        tally = leads.setdefault(campaign_id, [0, 0, 0])
+        tally[0] += n
+        tally[1] += n if stage in sql_or_later else 0
+        tally[2] += n if stage in customer_or_later else 0
+
+    active_ids = set(spend) | set(leads)
+    if not active_ids:
+        return []
+    rows = [
+        CampaignCostRow(
+            campaign_id=c.pk,
+            name=c.name,
+            channel=c.channel,
+            spend=spend.get(c.pk) or Decimal("0.00"),
+            leads=leads.get(c.pk, [0, 0, 0])[0],
+            sqls=leads.get(c.pk, [0, 0, 0])[1],
+            customers=leads.get(c.pk, [0, 0, 0])[2],
+        )
+        for c in Campaign.objects.filter(pk__in=active_ids).only("id", "name", "channel")
+    ]
+    rows.sort(key=lambda r: (-r.spend, -r.leads, r.name.lower(), r.campaign_id or 0))
+    return rows
+
+
+def funnel_by_stage(
+    *,
+    start: date,
+    end: date,
+    campaign_id: int | None = None,
+    channel: str | None = None,
+    campaigns_visible: CampaignScope = None,
+) -> list[StageCount]:
+    """For contacts created from `start` to `end` (both included), how many reached each funnel stage.
+
+    A contact currently in stage S has reached every stage up to S; churned counts as having reached
+    customer. One query: contacts grouped by their current stage (and source campaign)."""
+    filters = _Filters(start, end, campaign_id, channel, campaigns_visible)
+    return _funnel(filters.stage_counts())
+
+
 def cost_per_lead(
     *,
     start: date,
@@ -190,53 +239,10 @@ def cost_per_lead(
 ) -> list[CampaignCostRow]:
     """Per campaign: spend in the period (its CampaignCost days from `start` to `end`), leads (contacts
     created in the period with it as first-touch source campaign), how many of those leads reached SQL
-    and customer. Campaigns with neither spend nor leads in the period are left out. Three queries."""
-    campaigns = _campaigns(campaign_id=campaign_id, channel=channel, campaigns_visible=campaigns_visible)
-    spend = dict(
-        CampaignCost.objects.filter(campaign__in=campaigns, date__gte=start, date__lte=end)
-        .order_by()
-        .values_list("campaign_id")
-        .annotate(total=Sum("amount"))
-    )
-    sql_or_later = stages_at_or_beyond(Stage.SQL)
-    customer_or_later = stages_at_or_beyond(Stage.CUSTOMER)
-    leads = {
-        row[0]: row[1:]
-        for row in _contacts_created(
-            start=start,
-            end=end,
-            campaign_id=campaign_id,
-            channel=channel,
-            campaigns_visible=campaigns_visible,
-        )
-        .filter(source_campaign__in=campaigns)
-        .order_by()
-        .values_list("source_campaign_id")
-        .annotate(
-            leads=Count("id"),
-            sqls=Count("id", filter=Q(lifecycle_stage__in=sql_or_later)),
-            customers=Count("id", filter=Q(lifecycle_stage__in=customer_or_later)),
-        )
-    }
-    active_ids = set(spend) | set(leads)
-    rows = (
-        [
-            CampaignCostRow(
-                campaign_id=c.pk,
-                name=c.name,
-                channel=c.channel,
-                spend=spend.get(c.pk) or Decimal("0.00"),
-                leads=leads.get(c.pk, (0, 0, 0))[0],
-                sqls=leads.get(c.pk, (0, 0, 0))[1],
-                customers=leads.get(c.pk, (0, 0, 0))[2],
-            )
-            for c in campaigns.filter(pk__in=active_ids).only("id", "name", "channel")
-        ]
-        if active_ids
-        else []
-    )
-    rows.sort(key=lambda r: (-r.spend, -r.leads, r.name.lower(), r.campaign_id or 0))
-    return rows
+    and customer (churned counts as both). Campaigns with neither spend nor leads in the period are left
+    out. Ordered by spend, then leads. Three queries."""
+    filters = _Filters(start, end, campaign_id, channel, campaigns_visible)
+    return _cost_rows(filters, filters.stage_counts())
 
 
 def cost_per_lead_total(rows: list[CampaignCostRow]) -> CampaignCostRow:
@@ -252,6 +258,20 @@ def cost_per_lead_total(rows: list[CampaignCostRow]) -> CampaignCostRow:
     )
 
 
+def _by_day(filters: _Filters) -> list[DayPoint]:
+    since, until = Period(start=filters.start, end=filters.end).datetime_range()
+    leads = dict(
+        filters.contacts()
+        .annotate(day=local_date("created_at", since=since, until=until))
+        .order_by()
+        .values_list("day")
+        .annotate(n=Count("id"))
+    )
+    spend = dict(filters.costs().order_by().values_list("date").annotate(total=Sum("amount")))
+    days = (filters.start + timedelta(days=i) for i in range((filters.end - filters.start).days + 1))
+    return [DayPoint(day=d, leads=leads.get(d, 0), spend=spend.get(d) or Decimal("0.00")) for d in days]
+
+
 def leads_and_spend_by_day(
     *,
     start: date,
@@ -262,32 +282,7 @@ def leads_and_spend_by_day(
 ) -> list[DayPoint]:
     """New contacts and campaign spend per calendar day (site time zone), every day of the period
     present, zeros included. Two queries."""
-    since, until = Period(start=start, end=end).datetime_range()
-    leads = dict(
-        _contacts_created(
-            start=start,
-            end=end,
-            campaign_id=campaign_id,
-            channel=channel,
-            campaigns_visible=campaigns_visible,
-        )
-        .annotate(day=local_date("created_at", since=since, until=until))
-        .order_by()
-        .values_list("day")
-        .annotate(n=Count("id"))
-    )
-    costs = CampaignCost.objects.filter(date__gte=start, date__lte=end)
-    if campaign_id or channel or campaigns_visible is not None:
-        costs = costs.filter(
-            campaign__in=_campaigns(
-                campaign_id=campaign_id, channel=channel, campaigns_visible=campaigns_visible
-            )
-        )
-    spend = dict(costs.order_by().values_list("date").annotate(total=Sum("amount")))
-    return [
-        DayPoint(day=day, leads=leads.get(day, 0), spend=spend.get(day) or Decimal("0.00"))
-        for day in (start + timedelta(days=i) for i in range((end - start).days + 1))
-    ]
+    return _by_day(_Filters(start, end, campaign_id, channel, campaigns_visible))
 
 
 @dataclass(frozen=True)
@@ -333,18 +328,15 @@ def dashboard_get(
     channel: str | None = None,
     campaigns_visible: CampaignScope = None,
 ) -> Dashboard:
-    """Everything the dashboard shows for one set of filters (six queries)."""
-    scope = {
-        "start": start,
-        "end": end,
-        "campaign_id": campaign_id,
-        "channel": channel,
-        "campaigns_visible": campaigns_visible,
-    }
-    costs = cost_per_lead(**scope)
+    """Everything the dashboard shows for one set of filters, in five queries: contacts by (campaign,
+    stage) feed both the funnel and the cost table; spend by campaign; campaign names; contacts and
+    spend by day."""
+    filters = _Filters(start, end, campaign_id, channel, campaigns_visible)
+    counts = filters.stage_counts()
+    costs = _cost_rows(filters, counts)
     return Dashboard(
-        funnel=funnel_by_stage(**scope),
+        funnel=_funnel(counts),
         costs=costs,
         total=cost_per_lead_total(costs),
-        trend=leads_and_spend_by_day(**scope),
+        trend=_by_day(filters),
     )

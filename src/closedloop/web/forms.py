@@ -3,7 +3,7 @@ on the page and the filter falls back to its default instead of failing the requ
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -50,10 +50,10 @@ class DashboardFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.today = today
         # Partners get only their own campaigns here, so another agency's campaign id is an invalid choice.
-        self.fields["campaign"].queryset = campaigns
+        cast(forms.ModelChoiceField, self.fields["campaign"]).queryset = campaigns
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         key = data.get("period") or ""
         start, end = data.get("start"), data.get("end")
         if not key:
@@ -92,7 +92,7 @@ class ContactFilterForm(forms.Form):
 
     def __init__(self, *args: Any, campaigns: QuerySet[Campaign], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["campaign"].queryset = campaigns
+        cast(forms.ModelChoiceField, self.fields["campaign"]).queryset = campaigns
 
     def filters(self) -> dict[str, Any]:
         """Keyword arguments for `crm.selectors.contact_list`; invalid fields are dropped."""

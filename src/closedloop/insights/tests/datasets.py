@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from tests.factories import CampaignFactory, ContactFactory, TeamFactory
-
 from closedloop.accounts.models import Team
 from closedloop.accounts.roles import TeamKind
 from closedloop.crm.models import Contact
 from closedloop.tracking.models import Campaign, CampaignCost, Channel
+from tests.factories import CampaignFactory, ContactFactory, TeamFactory
 
 JUNE_START = date(2026, 6, 1)
 JUNE_END = date(2026, 6, 30)

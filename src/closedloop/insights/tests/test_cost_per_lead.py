@@ -3,8 +3,6 @@
 from datetime import date
 from decimal import Decimal
 
-from tests.factories import TeamFactory, UserFactory
-
 from closedloop.accounts.roles import Role
 from closedloop.insights.selectors import (
     campaigns_visible_to,
@@ -14,6 +12,7 @@ from closedloop.insights.selectors import (
     leads_and_spend_by_day,
 )
 from closedloop.insights.tests.datasets import JUNE_END, JUNE_START
+from tests.factories import TeamFactory, UserFactory
 
 
 def by_name(rows):
@@ -113,8 +112,13 @@ def test_leads_and_spend_by_day_with_channel(june):
 
 
 def test_dashboard_is_a_handful_of_queries(june, django_assert_num_queries):
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         data = dashboard_get(start=JUNE_START, end=JUNE_END)
     assert (data.new_contacts, data.mqls, data.sqls, data.customers) == (10, 7, 5, 3)
     chart = data.trend_chart()
     assert len(chart["labels"]) == 30 and chart["labels"][0] == "2026-06-01"
+
+
+def test_cost_per_lead_is_three_queries_however_many_campaigns(june, django_assert_num_queries):
+    with django_assert_num_queries(3):
+        cost_per_lead(start=JUNE_START, end=JUNE_END)

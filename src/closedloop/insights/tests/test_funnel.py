@@ -2,10 +2,9 @@
 
 from datetime import UTC, date, datetime
 
-from tests.factories import ContactFactory
-
 from closedloop.insights.selectors import funnel_by_stage
 from closedloop.insights.tests.datasets import JUNE_END, JUNE_START
+from tests.factories import ContactFactory
 
 
 def reached(funnel):

@@ -3,11 +3,11 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from tests.factories import ContactFactory
 
 from closedloop.insights.local_dates import utc_offset_stretches
 from closedloop.insights.periods import Period
 from closedloop.insights.selectors import leads_and_spend_by_day
+from tests.factories import ContactFactory
 
 HOUR = timedelta(hours=1)
 

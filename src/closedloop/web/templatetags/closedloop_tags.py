@@ -7,6 +7,8 @@ from typing import Any
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 
+from closedloop.accounts.roles import Permission
+
 register = template.Library()
 
 DASH = "—"
@@ -45,8 +47,19 @@ def properties_summary(properties: Any, limit: int = 140) -> str:
         return ""
     parts = []
     for key, value in properties.items():
-        if isinstance(value, dict | list):
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
+        elif isinstance(value, dict | list):
             value = "…"
         parts.append(f"{key}: {value}")
     text = " · ".join(parts)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@register.filter
+def can(user: Any, permission: str) -> bool:
+    """`{% if user|can:"VIEW_CONTACTS" %}`: hide links the user's role would get a 403 for."""
+    roles = getattr(Permission, permission, None)
+    if roles is None:
+        raise template.TemplateSyntaxError(f"unknown permission {permission!r}")
+    return bool(getattr(user, "is_authenticated", False) and user.has_role(roles))

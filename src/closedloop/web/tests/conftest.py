@@ -1,7 +1,7 @@
 import pytest
-from tests.factories import UserFactory
 
 from closedloop.accounts.roles import Role
+from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)

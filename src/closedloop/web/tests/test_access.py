@@ -1,9 +1,9 @@
 """Every page needs a signed-in user; partners are kept out of the CRM."""
 
 import pytest
-from tests.factories import PASSWORD, ContactFactory, UserFactory
 
 from closedloop.accounts.roles import Role
+from tests.factories import PASSWORD, ContactFactory, UserFactory
 
 PAGES = ["/", "/contacts/", "/contacts/1/", "/contacts/?q=ada&page=2"]
 
@@ -109,3 +109,20 @@ def test_vendored_assets_are_served_with_their_licences(marketer_client):
         "closedloop/app.css",
     ]:
         assert finders.find(path), path
+
+
+@pytest.mark.django_db
+def test_partner_nav_hides_pages_their_role_cannot_open(client):
+    client.force_login(UserFactory(role=Role.PARTNER))
+    html = client.get("/").content.decode()
+    assert 'href="/contacts/"' not in html
+    assert 'href="/imports/"' not in html
+    assert 'href="/api/v1/docs"' in html
+
+
+@pytest.mark.django_db
+def test_sales_rep_nav_has_contacts_but_not_import(client):
+    client.force_login(UserFactory(role=Role.SALES_REP))
+    html = client.get("/").content.decode()
+    assert 'href="/contacts/"' in html
+    assert 'href="/imports/"' not in html

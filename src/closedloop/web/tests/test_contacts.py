@@ -4,6 +4,9 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
+from closedloop.crm.models import Activity, StageTransition
+from closedloop.tracking.models import Channel, EventType
 from tests.factories import (
     AccountFactory,
     CampaignFactory,
@@ -12,9 +15,6 @@ from tests.factories import (
     EventFactory,
     UserFactory,
 )
-
-from closedloop.crm.models import Activity, StageTransition
-from closedloop.tracking.models import Channel, EventType
 
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 

@@ -135,8 +135,8 @@ def summary_text(report: dict[str, Any], *, name: str, preset: str = "") -> str:
         f"Import {'preview' if report['dry_run'] else 'finished'}: {report['target']} from {name} ({mode})"
     ]
     if preset:
-        lines.append(f"  preset            {preset}")
-    lines.append(f"  encoding          {report['encoding']}, delimiter {report['delimiter']!r}")
+        lines.append(f"  {'preset':<24}{preset}")
+    lines.append(f"  {'encoding':<24}{report['encoding']}, delimiter {report['delimiter']!r}")
     verb = "would be " if report["dry_run"] else ""
     for label, key in (
         ("rows read", "rows"),
@@ -150,20 +150,19 @@ def summary_text(report: dict[str, Any], *, name: str, preset: str = "") -> str:
         ("owners created", "owners_created"),
     ):
         if key in report:
-            lines.append(f"  {label:<18}{report[key]:,}")
+            lines.append(f"  {label:<24}{report[key]:,}")
     for item in report.get("company_spellings", [])[:10]:
-        lines.append(f"  merged spellings  {' = '.join(repr(s) for s in item['spellings'])}")
+        lines.append(f"  {'merged spellings':<24}{' = '.join(repr(s) for s in item['spellings'])}")
     for fix in report.get("value_fixes", [])[:10]:
         lines.append(
             f"  corrected         {fix['column']}: {fix['from']!r} → {fix['to']!r} ({fix['rows']:,} rows)"
         )
     if report.get("owners_unmatched_count"):
-        names = ", ".join(list(report["owners_unmatched"])[:10])
-        lines.append(
-            f"  owners not found  {report['owners_unmatched_count']} ({names}{', …' if len(names) > 9 else ''})"
-        )
+        count = report["owners_unmatched_count"]
+        names = ", ".join(list(report["owners_unmatched"])[:10]) + (", …" if count > 10 else "")
+        lines.append(f"  {'owners not found':<24}{count} ({names})")
     if report.get("created_at_defaulted"):
-        lines.append(f"  no created date   {report['created_at_defaulted']:,} (set to the import time)")
+        lines.append(f"  {'no created date':<24}{report['created_at_defaulted']:,} (set to the import time)")
     for note in report.get("notes", []):
         lines.append(f"  note: {note}")
     if report.get("refused"):

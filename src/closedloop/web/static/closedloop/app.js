@@ -8,6 +8,12 @@
     return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   };
 
+  // "2026-06-01" → "1 Jun" in the browser's language; the ISO date stays in the tooltip.
+  var shortDate = function (iso) {
+    var d = new Date(iso + "T00:00:00");
+    return isNaN(d) ? iso : d.toLocaleDateString(undefined, { day: "numeric", month: "short" });
+  };
+
   var chartBuilders = {
     "leads-spend": function (canvas, data) {
       return new Chart(canvas, {
@@ -30,7 +36,13 @@
           interaction: { mode: "index", intersect: false },
           plugins: { legend: { position: "bottom", labels: { boxWidth: 12, usePointStyle: true } } },
           scales: {
-            x: { grid: { display: false }, ticks: { maxTicksLimit: 8, maxRotation: 0 } },
+            x: {
+              grid: { display: false },
+              ticks: {
+                maxTicksLimit: 8, maxRotation: 0,
+                callback: function (value) { return shortDate(this.getLabelForValue(value)); },
+              },
+            },
             y: { beginAtZero: true, title: { display: true, text: "contacts" }, ticks: { precision: 0 } },
             y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false },
                   title: { display: true, text: "spend" } },

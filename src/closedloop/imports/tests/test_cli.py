@@ -1,0 +1,92 @@
+"""`closedloop import`: summary on stdout, progress on stderr, errors naming line and column."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from closedloop.crm.models import Contact
+from closedloop.imports.models import ImportJob
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(*args: str) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command("import", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_import_prints_summary_and_progress(write_csv):
+    path = write_csv([["Email", "Company"], ["a@example.com", "Acme, Inc."], ["A@example.com", "ACME inc"]])
+    out, err = _run(str(path), "--target", "contacts")
+    assert "Import finished: contacts from" in out
+    assert "created                 1" in out
+    assert "merged duplicates       1" in out
+    assert "'Acme, Inc.' = 'ACME inc'" in out
+    assert "100% done" in err and "[####################]" in err
+    job = ImportJob.objects.get()
+    assert (job.source, job.status, job.summary["created"]) == ("cli", "done", 1)
+
+
+def test_dry_run_writes_nothing_and_json_is_machine_readable(write_csv):
+    path = write_csv([["Email"], ["a@example.com"], ["b@example.com"]])
+    out, _ = _run(str(path), "--target", "contacts", "--dry-run", "--json", "--no-progress")
+    report = json.loads(out)
+    assert (report["dry_run"], report["created"], report["written"]) == (True, 2, False)
+    assert Contact.objects.count() == 0
+
+
+def test_invalid_rows_fail_the_command_with_line_and_column(write_csv):
+    path = write_csv(
+        [["Email", "Create Date"], ["a@example.com", "2024-01-01"], ["b@example.com", "someday"]]
+    )
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match="1 rows are invalid; nothing was imported"):
+        call_command("import", str(path), "--target", "contacts", "--no-progress", stdout=out, stderr=err)
+    assert """line 3, column "Create Date": 'someday' is not a date""" in out.getvalue()
+    assert Contact.objects.count() == 0
+    _run(str(path), "--target", "contacts", "--skip-invalid", "--no-progress")
+    assert Contact.objects.count() == 1
+
+
+def test_map_overrides_and_preset_option(write_csv):
+    path = write_csv([["Mail", "Role", "Ignored"], ["a@example.com", "CTO", "x"]])
+    _run(str(path), "--target", "contacts", "--map", "Mail=email", "--map", "role=title", "--map", "Ignored=")
+    assert Contact.objects.get().title == "CTO"
+    with pytest.raises(CommandError, match="'colour' is not a contacts field"):
+        _run(str(path), "--target", "contacts", "--map", "Role=colour")
+    with pytest.raises(CommandError, match='write it as "CSV Column=field"'):
+        _run(str(path), "--target", "contacts", "--map", "Role")
+
+
+def test_target_comes_from_the_preset(write_csv):
+    path = write_csv([["Opportunity Name", "Stage"], ["Big one", "Closed Won"]])
+    out, _ = _run(str(path), "--preset", "salesforce_opportunities", "--no-progress")
+    assert "deals from" in out
+    with pytest.raises(CommandError, match="--target"):
+        _run(str(path))
+
+
+def test_file_level_errors(write_csv, tmp_path):
+    with pytest.raises(CommandError, match="does not exist"):
+        _run(str(tmp_path / "missing.csv"), "--target", "contacts")
+    with pytest.raises(CommandError, match='Duplicate column names: "Email" \\(columns 1 and 2\\)'):
+        _run(str(write_csv("Email,Email\n")), "--target", "contacts")
+
+
+def test_user_option_records_the_importer(write_csv):
+    user = UserFactory(username="ops")
+    _run(
+        str(write_csv([["Email"], ["a@example.com"]])),
+        "--target",
+        "contacts",
+        "--user",
+        "ops",
+        "--no-progress",
+    )
+    assert ImportJob.objects.get().created_by == user
+    with pytest.raises(CommandError, match="no user named 'ghost'"):
+        _run(str(write_csv([["Email"], ["a@example.com"]])), "--target", "contacts", "--user", "ghost")
