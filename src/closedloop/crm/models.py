@@ -52,7 +52,11 @@ class Contact(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(Lower("last_name"), name="contact_last_name_ci")]
+        indexes = [
+            models.Index(Lower("last_name"), name="contact_last_name_ci"),
+            # Covers the dashboard funnel (contacts created in a period, by stage and first touch).
+            models.Index(fields=["created_at", "lifecycle_stage", "source_campaign"], name="contact_funnel_cover"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email or f"Contact {self.pk}"
