@@ -5,6 +5,7 @@ and stores nothing. Events whose idempotency key is already stored (from an earl
 earlier in the same batch) are skipped and counted as duplicates, so clients can retry freely.
 """
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from closedloop.bulk_insert import rows_insert
 from closedloop.crm.lifecycle import Stage
 from closedloop.crm.models import Contact, StageTransition
 from closedloop.tracking.models import Campaign, Event, VisitorIdentity
@@ -61,6 +63,7 @@ def events_ingest(*, events: list[EventInput]) -> IngestResult:
         ).values_list("visitor_id", "contact_id")
     )
 
+    received_at = timezone.now()
     rows = [
         (
             e.idempotency_key,
@@ -76,10 +79,12 @@ def events_ingest(*, events: list[EventInput]) -> IngestResult:
             e.utm.get("content", ""),
             e.url,
             e.properties,
+            received_at,
         )
         for e in fresh
     ]
-    _insert_events(rows)
+    # A concurrent batch may store one of these keys after our lookup: skip it there too.
+    rows_insert(Event, _EVENT_FIELDS, rows, skip_conflicts_on="idempotency_key")
     _fill_first_touch(created_ids | set(identified.values()))
     return IngestResult(
         accepted=len(fresh),
@@ -89,38 +94,10 @@ def events_ingest(*, events: list[EventInput]) -> IngestResult:
     )
 
 
-_EVENT_COLUMNS = (
+_EVENT_FIELDS = (
     "idempotency_key", "type", "ts", "contact_id", "visitor_id", "campaign_id", "utm_source", "utm_medium",
-    "utm_campaign", "utm_term", "utm_content", "url", "properties",
+    "utm_campaign", "utm_term", "utm_content", "url", "properties", "received_at",
 )  # fmt: skip
-
-
-def _insert_events(rows: list[tuple[Any, ...]]) -> None:
-    """INSERT … ON CONFLICT DO NOTHING through executemany. The ORM's bulk_create spends ~10×
-    the database's time compiling SQL for wide rows, which capped ingest at ~1,000 events/s.
-    ON CONFLICT covers a concurrent batch that stored the same key after our lookup."""
-    ts_field = Event._meta.get_field("ts")
-    props_field = Event._meta.get_field("properties")
-    received_at = ts_field.get_db_prep_save(timezone.now(), connection)
-    params = [
-        (
-            *row[:2],
-            ts_field.get_db_prep_save(row[2], connection),
-            *row[3:12],
-            props_field.get_db_prep_save(row[12], connection),
-            received_at,
-        )
-        for row in rows
-    ]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(c) for c in (*_EVENT_COLUMNS, "received_at"))
-    placeholders = ", ".join(["%s"] * (len(_EVENT_COLUMNS) + 1))
-    sql = (
-        f"INSERT INTO {quote(Event._meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608 - names are ours
-        f"ON CONFLICT ({quote('idempotency_key')}) DO NOTHING"
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
 
 
 def _campaigns_by_utm(values: set[str]) -> dict[str, Campaign]:
@@ -143,33 +120,35 @@ def _contacts_by_email(
     first_event: dict[str, EventInput] = {}
     for e in sorted((e for e in events if e.email in missing), key=lambda e: e.ts):
         first_event.setdefault(e.email, e)
+    now = timezone.now()
     new_contacts = []
     for email in missing:
         e = first_event[email]
+        campaign = campaigns.get(e.utm.get("campaign", ""))
+        f = e.contact_fields
         new_contacts.append(
-            Contact(
-                email=email,
-                created_at=e.ts,
-                lifecycle_stage=Stage.VISITOR,
-                source_campaign=campaigns.get(e.utm.get("campaign", "")),
-                **{k: v for k, v in e.contact_fields.items() if v},
-            )
-        )
-    # Another request may create the same email concurrently: ignore and re-read.
-    Contact.objects.bulk_create(new_contacts, ignore_conflicts=True)
-    created = {str(c.email): c for c in Contact.objects.filter(email__in=missing)}
-    StageTransition.objects.bulk_create(
-        StageTransition(
-            contact=c,
-            from_stage="",
-            to_stage=Stage.VISITOR,
-            at=c.created_at,
-            cause=StageTransition.Cause.API,
-            detail="first seen in event ingest",
-        )
-        for c in created.values()
-    )
-    return found | created, {c.pk for c in created.values()}
+            (email, f.get("first_name", ""), f.get("last_name", ""), f.get("title", ""), f.get("phone", ""), "",
+             Stage.VISITOR, 0, campaign.pk if campaign else None, {}, e.ts, now)
+        )  # fmt: skip
+    # Another request may create the same email concurrently: skip it and re-read.
+    rows_insert(Contact, _CONTACT_FIELDS, new_contacts, skip_conflicts_on="email")
+    rows = Contact.objects.filter(email__in=missing).values_list("pk", "email", "created_at", "updated_at")
+    now_missing: dict[str, Contact] = {}
+    ours: set[int] = set()
+    transitions = []
+    for pk, email, created_at, updated_at in rows:
+        now_missing[str(email)] = Contact(pk=pk, email=email, created_at=created_at)
+        if updated_at == now:  # created by this request, not by a concurrent one
+            ours.add(pk)
+            transitions.append((pk, "", Stage.VISITOR, created_at, StageTransition.Cause.API, "first seen in event ingest"))
+    rows_insert(StageTransition, ("contact_id", "from_stage", "to_stage", "at", "cause", "detail"), transitions)
+    return found | now_missing, ours
+
+
+_CONTACT_FIELDS = (
+    "email", "first_name", "last_name", "title", "phone", "persona", "lifecycle_stage", "lead_score",
+    "source_campaign_id", "properties", "created_at", "updated_at",
+)  # fmt: skip
 
 
 def _identify_visitors(events: list[EventInput], contacts: dict[str, Contact]) -> dict[str, int]:
