@@ -56,7 +56,12 @@ def rows_insert(
 
 
 def _copy_insert(
-    cursor: Any, db_table: str, table: str, columns: str, model_fields: list[Any], rows: Sequence[Sequence[Any]],
+    cursor: Any,
+    db_table: str,
+    table: str,
+    columns: str,
+    model_fields: list[Any],
+    rows: Sequence[Sequence[Any]],
     conflict: str,
 ) -> None:
     stage = connection.ops.quote_name(f"stage_{db_table}")

@@ -55,7 +55,9 @@ class Contact(models.Model):
         indexes = [
             models.Index(Lower("last_name"), name="contact_last_name_ci"),
             # Covers the dashboard funnel (contacts created in a period, by stage and first touch).
-            models.Index(fields=["created_at", "lifecycle_stage", "source_campaign"], name="contact_funnel_cover"),
+            models.Index(
+                fields=["created_at", "lifecycle_stage", "source_campaign"], name="contact_funnel_cover"
+            ),
         ]
 
     def __str__(self) -> str:

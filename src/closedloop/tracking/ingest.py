@@ -5,12 +5,11 @@ and stores nothing. Events whose idempotency key is already stored (from an earl
 earlier in the same batch) are skipped and counted as duplicates, so clients can retry freely.
 """
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from closedloop.bulk_insert import rows_insert
@@ -140,8 +139,12 @@ def _contacts_by_email(
         now_missing[str(email)] = Contact(pk=pk, email=email, created_at=created_at)
         if updated_at == now:  # created by this request, not by a concurrent one
             ours.add(pk)
-            transitions.append((pk, "", Stage.VISITOR, created_at, StageTransition.Cause.API, "first seen in event ingest"))
-    rows_insert(StageTransition, ("contact_id", "from_stage", "to_stage", "at", "cause", "detail"), transitions)
+            transitions.append(
+                (pk, "", Stage.VISITOR, created_at, StageTransition.Cause.API, "first seen in event ingest")
+            )
+    rows_insert(
+        StageTransition, ("contact_id", "from_stage", "to_stage", "at", "cause", "detail"), transitions
+    )
     return found | now_missing, ours
 
 

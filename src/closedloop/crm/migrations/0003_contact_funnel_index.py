@@ -5,16 +5,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm', '0002_initial'),
-        ('tracking', '0001_initial'),
+        ("crm", "0002_initial"),
+        ("tracking", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['created_at', 'lifecycle_stage', 'source_campaign'], name='contact_funnel_cover'),
+            model_name="contact",
+            index=models.Index(
+                fields=["created_at", "lifecycle_stage", "source_campaign"], name="contact_funnel_cover"
+            ),
         ),
     ]
