@@ -33,3 +33,16 @@ class Permission:
     INGEST_EVENTS = frozenset({Role.ADMIN, Role.MARKETER, Role.HEAD_OF_MARKETING})
     WRITE_CONTACTS = INTERNAL
     MANAGE_USERS = frozenset({Role.ADMIN})
+    # The agreement (DESIGN §2): everyone may read the active one; drafts and history are internal.
+    VIEW_AGREEMENT = EVERYONE
+    VIEW_AGREEMENT_VERSIONS = INTERNAL
+    EDIT_AGREEMENT = frozenset({Role.ADMIN, Role.HEAD_OF_MARKETING, Role.HEAD_OF_SALES, Role.MARKETER})
+    # Only the two heads sign, each for their own side; being a superuser does not make one a head.
+    SIGN_AGREEMENT_MARKETING = frozenset({Role.HEAD_OF_MARKETING})
+    SIGN_AGREEMENT_SALES = frozenset({Role.HEAD_OF_SALES})
+    VIEW_AUDIT = frozenset({Role.ADMIN})
+    # Alarms (DESIGN §3.4): partners see only the alarms of their campaigns (selectors scope it).
+    VIEW_ALARMS = EVERYONE
+    ACK_ALARMS = INTERNAL
+    # Seed 000: "reviewed by sales" must mean sales read the page, so only sales may say so.
+    REVIEW_LANDING_PAGES = frozenset({Role.ADMIN, Role.HEAD_OF_SALES, Role.SALES_REP})

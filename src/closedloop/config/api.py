@@ -89,3 +89,5 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/events", "closedloop.tracking.api.router")
 api.add_router("/contacts", "closedloop.crm.api.router")
+api.add_router("/agreements", "closedloop.agreement.api.router")
+api.add_router("/alarms", "closedloop.alarms.api.router")

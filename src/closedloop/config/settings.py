@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "closedloop.tracking",
     "closedloop.imports",
     "closedloop.insights",
+    "closedloop.audit",
+    "closedloop.agreement",
+    "closedloop.alarms",
     "closedloop.web",
 ]
 

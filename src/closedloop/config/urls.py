@@ -19,5 +19,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("healthz", healthz),
     path("imports/", include("closedloop.imports.urls")),
+    path("agreement/", include("closedloop.agreement.urls")),
+    path("audit/", include("closedloop.audit.urls")),
+    path("alarms/", include("closedloop.alarms.urls")),
     path("", include("closedloop.web.urls")),
 ]

@@ -14,6 +14,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from closedloop.accounts.models import Team, User
+from closedloop.agreement.services import agreement_demo_ensure
 from closedloop.crm.models import Account, Activity, Contact, Deal, StageTransition
 from closedloop.demo import bulk, company, funnel, journeys, writer
 from closedloop.demo.clock import Clock
@@ -178,6 +179,15 @@ def demo_generate(
     writer.activities_write(j, ids, deal_ids, stamps)
     bulk.sequences_reset([Account, Contact, Deal])
     step(f"{len(j.deals):,} deals and {len(j.activities):,} activities written")
+    # Seed 003: both heads signed the written agreement two weeks before the history starts.
+    kickoff = clock.start_date - timedelta(days=14)
+    agreement = agreement_demo_ensure(
+        head_of_marketing=users["maya"],
+        head_of_sales=users["sam"],
+        qualifiers=[users["alex"], users["chen"]],
+        at=datetime(kickoff.year, kickoff.month, kickoff.day, 10, 0, tzinfo=tz),
+    )
+    step(f"agreement v{agreement.number} signed by both heads and active")
     return DemoSummary(
         start_date=clock.start_date,
         end_date=end_date,
