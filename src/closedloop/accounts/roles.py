@@ -46,3 +46,8 @@ class Permission:
     ACK_ALARMS = INTERNAL
     # Seed 000: "reviewed by sales" must mean sales read the page, so only sales may say so.
     REVIEW_LANDING_PAGES = frozenset({Role.ADMIN, Role.HEAD_OF_SALES, Role.SALES_REP})
+    # Handoff (DESIGN §3.3): sales works the queue and decides; marketing reads why leads came back.
+    VIEW_HANDOFF_QUEUE = frozenset({Role.ADMIN, Role.HEAD_OF_SALES, Role.SALES_REP})
+    DECIDE_HANDOFFS = frozenset({Role.HEAD_OF_SALES, Role.SALES_REP})
+    VIEW_HANDOFF_REJECTIONS = INTERNAL
+    MANAGE_ROUTING = frozenset({Role.ADMIN, Role.HEAD_OF_SALES})
