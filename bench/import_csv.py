@@ -1,6 +1,6 @@
 """Rows/s through the CSV import, on SQLite and (with --postgres) PostgreSQL.
 
-    .venv/bin/python bench/import_csv.py [--rows 100000] [--companies 20000] [--postgres]
+    .venv/bin/python bench/import_csv.py [--rows 100000] [--companies 20000] [--postgres] [--reimport]
 
 Generates a realistic contacts export (names, unique emails, ~20k companies written with varying
 legal suffixes and case, titles, lifecycle stages, create dates), then imports it with the same
@@ -25,15 +25,74 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-FIRST = (
-    "Ada Alan Grace Linus Barbara Ken Margaret Dennis Frances Edsger Radia Tim Sophie Guido Anita Bjarne "
-    "Hedy Donald Katherine John Mary Niklaus Shafi Leslie Jean Ivan Lynn Yukihiro Chloé Søren Zoë José"
-).split()
-LAST = (
-    "Lovelace Turing Hopper Torvalds Liskov Thompson Hamilton Ritchie Allen Dijkstra Perlman Berners-Lee "
-    "Wilson Rossum Borg Stroustrup Lamarr Knuth Johnson McCarthy Keller Wirth Goldwasser Lamport Sammet "
-    "Sutherland Conway Matsumoto Müller O'Brien García Nowak"
-).split()
+FIRST = [
+    "Ada",
+    "Alan",
+    "Grace",
+    "Linus",
+    "Barbara",
+    "Ken",
+    "Margaret",
+    "Dennis",
+    "Frances",
+    "Edsger",
+    "Radia",
+    "Tim",
+    "Sophie",
+    "Guido",
+    "Anita",
+    "Bjarne",
+    "Hedy",
+    "Donald",
+    "Katherine",
+    "John",
+    "Mary",
+    "Niklaus",
+    "Shafi",
+    "Leslie",
+    "Jean",
+    "Ivan",
+    "Lynn",
+    "Yukihiro",
+    "Chloé",
+    "Søren",
+    "Zoë",
+    "José",
+]
+LAST = [
+    "Lovelace",
+    "Turing",
+    "Hopper",
+    "Torvalds",
+    "Liskov",
+    "Thompson",
+    "Hamilton",
+    "Ritchie",
+    "Allen",
+    "Dijkstra",
+    "Perlman",
+    "Berners-Lee",
+    "Wilson",
+    "Rossum",
+    "Borg",
+    "Stroustrup",
+    "Lamarr",
+    "Knuth",
+    "Johnson",
+    "McCarthy",
+    "Keller",
+    "Wirth",
+    "Goldwasser",
+    "Lamport",
+    "Sammet",
+    "Sutherland",
+    "Conway",
+    "Matsumoto",
+    "Müller",
+    "O'Brien",
+    "García",
+    "Nowak",
+]
 TITLES = ["CTO", "VP Marketing", "Head of Sales", "Ops Manager", "Engineer", "Analyst", "CEO", "Buyer", ""]
 STAGES = [
     "Subscriber",
@@ -45,12 +104,46 @@ STAGES = [
     "Customer",
 ]
 SOURCES = ["Organic Search", "Paid Search", "Paid Social", "Email Marketing", "Referrals", "Direct Traffic"]
-SYLLABLES = "ac me glo bex ini tech dyn amo vex tri on ar zen ka lo mi no pra qua ru si ta ul vo wy".split()
+SYLLABLES = [
+    "ac",
+    "me",
+    "glo",
+    "bex",
+    "ini",
+    "tech",
+    "dyn",
+    "amo",
+    "vex",
+    "tri",
+    "on",
+    "ar",
+    "zen",
+    "ka",
+    "lo",
+    "mi",
+    "no",
+    "pra",
+    "qua",
+    "ru",
+    "si",
+    "ta",
+    "ul",
+    "vo",
+    "wy",
+]
 SUFFIXES = ["", " Inc.", " Inc", ", Inc.", " GmbH", " Ltd", " LLC", " Corp."]
 HEADER = [
-    "First Name", "Last Name", "Email", "Phone Number", "Company Name", "Job Title",
-    "Lifecycle Stage", "Contact owner", "Create Date", "Original Source",
-]  # fmt: skip
+    "First Name",
+    "Last Name",
+    "Email",
+    "Phone Number",
+    "Company Name",
+    "Job Title",
+    "Lifecycle Stage",
+    "Contact owner",
+    "Create Date",
+    "Original Source",
+]
 
 
 def ascii_email(text: str) -> str:
@@ -95,11 +188,15 @@ def make_csv(path: Path, rows: int, companies: int, seed: int = 11) -> None:
             )
 
 
-def parse_only(path: Path) -> tuple[float, int]:
-    started = time.perf_counter()
-    with path.open(newline="", encoding="utf-8") as f:
-        count = sum(1 for _ in csv.reader(f)) - 1
-    return time.perf_counter() - started, count
+def parse_only(path: Path, repeat: int = 3) -> tuple[float, int]:
+    """The reference: read every row with the csv module and nothing else (best of `repeat`)."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        with path.open(newline="", encoding="utf-8") as f:
+            count = sum(1 for _ in csv.reader(f)) - 1
+        best = min(best, time.perf_counter() - started)
+    return best, count
 
 
 def prepare_postgres(url: str) -> None:
@@ -118,6 +215,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--companies", type=int, default=20_000)
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
+    parser.add_argument(
+        "--reimport", action="store_true", help="then import the same file again (all updates)"
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="closedloop-import-bench-"))
@@ -156,10 +256,21 @@ def main() -> None:
     print(f"contacts created  {Contact.objects.count():,}")
     print(f"accounts created  {Account.objects.count():,} (spellings merged by normalised name)")
     print(f"stage transitions {StageTransition.objects.count():,}")
-    print(f"parse only (csv)  {parse_s:.2f} s ({parsed / parse_s:,.0f} rows/s)")
+    print(f"parse only (csv)  {parse_s:.2f} s best of 3 ({parsed / parse_s:,.0f} rows/s)")
     print(f"import            {import_s:.2f} s ({parsed / import_s:,.0f} rows/s)")
+    print(f"  read+validate   {report['read_s']:.2f} s (incl. dedup and look-ups)")
+    print(f"  write           {report['write_s']:.2f} s (one transaction)")
     print(f"ratio             {import_s / parse_s:.1f}x parse-only")
-    print(f"verdict           {'PASS' if import_s < 60 else 'FAIL'} (< 60 s for {parsed:,} rows)")
+    if not args.postgres:  # the requirement is stated for SQLite
+        print(f"verdict           {'PASS' if import_s < 60 else 'FAIL'} (< 60 s for {parsed:,} rows)")
+    if args.reimport:
+        started = time.perf_counter()
+        again = import_file(path=csv_path, target="contacts").summary
+        reimport_s = time.perf_counter() - started
+        assert again["updated"] == parsed and again["created"] == 0, again
+        print(
+            f"re-import         {reimport_s:.2f} s ({parsed / reimport_s:,.0f} rows/s, every row an update)"
+        )
 
 
 if __name__ == "__main__":

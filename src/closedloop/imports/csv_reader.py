@@ -167,11 +167,12 @@ def inspect_csv(path: Path) -> CsvLayout:
 
 
 def iter_records(
-    path: Path, layout: CsvLayout, *, on_bytes: Callable[[int], None] | None = None
+    path: Path, layout: CsvLayout, *, on_progress: Callable[..., None] | None = None
 ) -> Iterator[CsvRecord]:
     """Yield the data records after the header. Blank lines (and lines of bare delimiters) are
     skipped; a record whose number of values differs from the header's carries an error, except
-    for extra empty values (trailing delimiters), which are dropped."""
+    for extra empty values (trailing delimiters), which are dropped. on_progress(rows=, bytes_read=)
+    is called every 1,000 records and at the end."""
     width = len(layout.headers)
     raw, text = _open_text(Path(path), layout.encoding)
     with raw, text:
@@ -183,14 +184,14 @@ def iter_records(
             for values in reader:
                 start = last_line + 1
                 last_line = reader.line_num
-                if not any(v.strip() for v in values):
+                if not values or not (values[0].strip() or any(v.strip() for v in values)):
                     continue
                 if not header_seen:
                     header_seen = True
                     continue
                 count += 1
-                if on_bytes is not None and count % 1000 == 0:
-                    on_bytes(raw.tell())
+                if on_progress is not None and count % 1000 == 0:
+                    on_progress(rows=count, bytes_read=raw.tell())
                 n = len(values)
                 if n == width:
                     yield CsvRecord(start, values, "")
@@ -202,8 +203,8 @@ def iter_records(
                     )
         except csv.Error as exc:
             raise CsvFileError(f"Line {reader.line_num}: {exc}") from exc
-        if on_bytes is not None:
-            on_bytes(layout.size)
+        if on_progress is not None:
+            on_progress(rows=count, bytes_read=layout.size)
 
 
 def read_samples(path: Path, layout: CsvLayout, *, rows: int = 3) -> list[list[str]]:

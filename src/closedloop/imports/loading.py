@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
+from django.db import connection
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -15,7 +16,7 @@ from closedloop.accounts.models import User
 from closedloop.accounts.roles import Role
 from closedloop.crm.lifecycle import Stage, stage_rank
 from closedloop.crm.models import Account, Contact, Deal, StageTransition
-from closedloop.imports.bulk_sql import BulkTable, reserve_ids, update_rows
+from closedloop.imports.bulk_sql import BulkTable, is_database_default, reserve_ids, update_rows
 from closedloop.imports.plan import ImportPlan, ImportSpec
 from closedloop.imports.progress import Progress
 from closedloop.imports.targets import ACCOUNTS, CONTACTS
@@ -38,6 +39,38 @@ class WriteResult:
 def _chunks[T](items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def first_stage_transitions(
+    contact_ids: Sequence[int], *, cause: str, detail: str, by_id: int | None
+) -> None:
+    """One stage-history row per new contact — from no stage to its stage, at its creation —
+    copied inside the database from the rows just inserted rather than built in Python. Columns
+    not named here get their model default, so new StageTransition fields need no change here."""
+    if not contact_ids:
+        return
+    quote = connection.ops.quote_name
+    from_contact = {"contact": "id", "to_stage": "lifecycle_stage", "at": "created_at"}
+    given = {"from_stage": "", "cause": cause, "detail": detail, "by": by_id}
+    columns, selected, params = [], [], []
+    for field in StageTransition._meta.concrete_fields:
+        # Columns with only a database default are left out, so the database fills them.
+        if field.primary_key or (field.name not in given and is_database_default(field)):
+            continue
+        columns.append(quote(str(field.column)))
+        if field.name in from_contact:
+            selected.append(quote(from_contact[field.name]))
+        else:
+            selected.append("%s")
+            value = given[field.name] if field.name in given else field.get_default()
+            params.append(field.get_db_prep_save(value, connection))
+    marks = ", ".join(["%s"] * len(contact_ids))
+    sql = (
+        f"INSERT INTO {quote(StageTransition._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
+        f"SELECT {', '.join(selected)} FROM {quote(Contact._meta.db_table)} WHERE id IN ({marks})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *contact_ids])
 
 
 class PlanWriter:
@@ -142,49 +175,37 @@ class PlanWriter:
 
     def _contacts(self) -> None:
         new, existing = self._new_and_existing()
-        contacts, transitions = BulkTable(Contact), BulkTable(StageTransition, with_pk=False)
+        contacts = BulkTable(Contact)
         ids = reserve_ids(Contact, len(new))
         started_at = self.plan.started_at
         for chunk in _chunks(list(zip(new, ids, strict=True)), CHUNK):
-            contact_rows, transition_rows = [], []
-            for r, pk in chunk:
-                stage = r.get("lifecycle_stage", Stage.VISITOR)
-                created_at = r.get("created_at", started_at)
-                contact_rows.append(
-                    contacts.row(
-                        {
-                            "id": pk,
-                            "email": r.get("email"),
-                            "first_name": r.get("first_name", ""),
-                            "last_name": r.get("last_name", ""),
-                            "title": r.get("title", ""),
-                            "phone": r.get("phone", ""),
-                            "persona": r.get("persona", ""),
-                            "account_id": self.account_ids.get(r.get("company", "")),
-                            "owner_id": self.owner_ids.get(r.get("owner", "")),
-                            "lifecycle_stage": stage,
-                            "source_campaign_id": r.get("campaign"),
-                            "properties": self._contact_properties(r),
-                            "created_at": created_at,
-                        }
-                    )
+            contacts.insert(
+                contacts.row(
+                    {
+                        "id": pk,
+                        "email": r.get("email"),
+                        "first_name": r.get("first_name", ""),
+                        "last_name": r.get("last_name", ""),
+                        "title": r.get("title", ""),
+                        "phone": r.get("phone", ""),
+                        "persona": r.get("persona", ""),
+                        "account_id": self.account_ids.get(r.get("company", "")),
+                        "owner_id": self.owner_ids.get(r.get("owner", "")),
+                        "lifecycle_stage": r.get("lifecycle_stage", Stage.VISITOR),
+                        "source_campaign_id": r.get("campaign"),
+                        "properties": self._contact_properties(r),
+                        "created_at": r.get("created_at", started_at),
+                    }
                 )
-                # Stage history starts at creation, as contact_upsert records it for one contact.
-                transition_rows.append(
-                    transitions.row(
-                        {
-                            "contact_id": pk,
-                            "from_stage": "",
-                            "to_stage": stage,
-                            "at": created_at,
-                            "cause": StageTransition.Cause.IMPORT,
-                            "detail": self.detail,
-                            "by_id": self.by_id,
-                        }
-                    )
-                )
-            contacts.insert(contact_rows)
-            transitions.insert(transition_rows)
+                for r, pk in chunk
+            )
+            # Stage history starts at creation, as contact_upsert records it for one contact.
+            first_stage_transitions(
+                [pk for _, pk in chunk],
+                cause=StageTransition.Cause.IMPORT,
+                detail=self.detail,
+                by_id=self.by_id,
+            )
             self.progress.wrote(len(chunk))
         self.result.created = len(new)
         self.result.stage_transitions = len(new)

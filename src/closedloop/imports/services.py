@@ -17,6 +17,8 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from closedloop.accounts.models import User
+from closedloop.audit.services import audit_record
+from closedloop.imports.bulk_sql import write_tuning
 from closedloop.imports.csv_reader import CsvFileError, CsvLayout, inspect_csv
 from closedloop.imports.loading import WriteResult, plan_write
 from closedloop.imports.models import ImportJob
@@ -69,6 +71,7 @@ def import_report(plan: ImportPlan, spec: ImportSpec, *, dry_run: bool) -> dict[
         **plan.counts(),
         "skipped": 0,
         "merges": plan.merges,
+        "company_spellings_count": sum(1 for spellings in plan.companies.values() if len(spellings) > 1),
         "company_spellings": [
             {"name": next(iter(spellings)), "spellings": list(spellings), "lines": list(spellings.values())}
             for spellings in plan.companies.values()
@@ -81,6 +84,7 @@ def import_report(plan: ImportPlan, spec: ImportSpec, *, dry_run: bool) -> dict[
         "owners_unmatched": dict(sorted(plan.unmatched_owners.items())[:MAX_LISTED]),
         "owners_unmatched_count": len(plan.unmatched_owners),
         "owners_created": 0,
+        "owners_to_create": len(plan.unmatched_owners) if spec.options.create_owners else 0,
         "stage_transitions": 0,
         "error_count": plan.error_count,
         "errors": [{"line": e.line, "column": e.column, "message": e.message} for e in plan.errors],
@@ -98,8 +102,11 @@ def _apply_result(report: dict[str, Any], result: WriteResult, plan: ImportPlan)
         updated=result.updated,
         skipped=plan.invalid_rows,
         owners_created=result.owners_created,
+        owners_to_create=0,
         stage_transitions=result.stage_transitions,
     )
+    if result.owners_created:  # every owner without a user got one
+        report.update(owners_unmatched={}, owners_unmatched_count=0)
     if report["target"] != "accounts":
         report["accounts_created"] = result.accounts_created
     if report["target"] == "deals":
@@ -107,32 +114,61 @@ def _apply_result(report: dict[str, Any], result: WriteResult, plan: ImportPlan)
 
 
 def import_execute(
-    spec: ImportSpec,
     *,
+    spec: ImportSpec,
     dry_run: bool,
     by: User | None = None,
     detail: str = "CSV import",
     progress: Progress | None = None,
+    job: ImportJob | None = None,
 ) -> dict[str, Any]:
     """Validate every row, then (unless dry_run, or rows are invalid and may not be skipped)
-    write everything in one transaction. Returns the report."""
+    write everything in one transaction, with one audit entry for the job. Returns the report."""
     started = time.perf_counter()
     progress = progress or Progress(bytes_total=spec.layout.size)
-    plan = plan_build(spec, progress)
+    try:
+        plan = plan_build(spec, progress)
+    except CsvFileError as exc:  # e.g. a field over the csv module's size limit, or broken quoting
+        raise ValidationError({"file": str(exc)}) from exc
     report = import_report(plan, spec, dry_run=dry_run)
+    report["read_s"] = round(time.perf_counter() - started, 3)
     if not dry_run:
         if plan.invalid_rows and not spec.options.skip_invalid:
+            # Nothing was written: the counts say so; the preview holds what would have been.
+            report.update(created=0, updated=0)
+            if "accounts_created" in report:
+                report.update(accounts_created=0, accounts_matched=0)
             report["refused"] = (
                 f"{plan.invalid_rows} of {plan.rows} rows are invalid, so nothing was imported. "
                 "Fix them and import again, or choose to skip invalid rows."
             )
         else:
-            with transaction.atomic():
+            writing = time.perf_counter()
+            with write_tuning(), transaction.atomic():
                 result = plan_write(plan, spec, by=by, detail=detail[:500], progress=progress)
-            _apply_result(report, result, plan)
+                _apply_result(report, result, plan)
+                if job is not None:
+                    _audit(job, report, by)
+            report["write_s"] = round(time.perf_counter() - writing, 3)
     progress.finish()
     report["duration_s"] = round(time.perf_counter() - started, 3)
     return report
+
+
+def _audit(job: ImportJob, report: dict[str, Any], by: User | None) -> None:
+    counts = {
+        k: report.get(k, 0) for k in ("rows", "created", "updated", "merged", "skipped", "accounts_created")
+    }
+    audit_record(
+        actor=by,
+        action="import.run",
+        obj=job,
+        summary=(
+            f"Imported {report['target']} from {job.original_name}: {counts['created']:,} created, "
+            f"{counts['updated']:,} updated, {counts['merged']:,} merged, {counts['skipped']:,} skipped"
+        ),
+        changes=counts,
+    )
 
 
 # -- jobs from the web pages ---------------------------------------------------------------------
@@ -197,7 +233,7 @@ def import_job_set_mapping(
 def import_job_preview(*, job: ImportJob) -> ImportJob:
     """The dry run: validates every row and counts what a run would do; writes only the report."""
     spec = _spec(job, _job_path(job))
-    report = import_execute(spec, dry_run=True)
+    report = import_execute(spec=spec, dry_run=True)  # ValidationError when the file cannot be read
     job.preview = report
     job.total_rows = report["rows"]
     job.status = ImportJob.Status.PREVIEWED
@@ -248,11 +284,12 @@ def import_job_run(*, job_id: int, by_id: int | None = None) -> ImportJob:
         spec = _spec(job, _job_path(job))
         progress.bytes_total = spec.layout.size
         report = import_execute(
-            spec,
+            spec=spec,
             dry_run=False,
             by=by,
             detail=f"CSV import #{job.pk} ({job.original_name})",
             progress=progress,
+            job=job,
         )
         _finish(job, report)
     except Exception as exc:  # the thread must record any failure, or the page would spin forever
@@ -332,9 +369,23 @@ def import_file(
     spec = ImportSpec(
         path=path, layout=layout, target=target, mapping=mapping, preset=preset, options=options
     )
-    report = import_execute(
-        spec, dry_run=dry_run, by=by, detail=f"CSV import #{job.pk} ({path.name})", progress=progress
-    )
+    try:
+        report = import_execute(
+            spec=spec,
+            dry_run=dry_run,
+            by=by,
+            detail=f"CSV import #{job.pk} ({path.name})",
+            progress=progress,
+            job=job,
+        )
+    except ValidationError as exc:
+        job.status, job.error, job.finished_at = (
+            ImportJob.Status.FAILED,
+            " ".join(exc.messages),
+            timezone.now(),
+        )
+        job.save(update_fields=["status", "error", "finished_at"])
+        raise
     if dry_run:
         job.preview = report
         job.total_rows = report["rows"]

@@ -90,3 +90,12 @@ def test_user_option_records_the_importer(write_csv):
     assert ImportJob.objects.get().created_by == user
     with pytest.raises(CommandError, match="no user named 'ghost'"):
         _run(str(write_csv([["Email"], ["a@example.com"]])), "--target", "contacts", "--user", "ghost")
+
+
+def test_unreadable_record_fails_cleanly(write_csv):
+    path = write_csv("Email,Note\na@example.com,short\nb@example.com," + "x" * 200_000 + "\n")
+    with pytest.raises(CommandError, match="Line 3: field larger than field limit"):
+        _run(str(path), "--target", "contacts", "--no-progress")
+    job = ImportJob.objects.get()
+    assert job.status == "failed" and "field larger" in job.error
+    assert Contact.objects.count() == 0

@@ -15,9 +15,17 @@ from tests.factories import AccountFactory, CampaignFactory, ContactFactory, Use
 pytestmark = pytest.mark.django_db
 
 HUBSPOT = [
-    "First Name", "Last Name", "Email", "Phone Number", "Company Name", "Job Title",
-    "Lifecycle Stage", "Contact owner", "Create Date", "Original Source",
-]  # fmt: skip
+    "First Name",
+    "Last Name",
+    "Email",
+    "Phone Number",
+    "Company Name",
+    "Job Title",
+    "Lifecycle Stage",
+    "Contact owner",
+    "Create Date",
+    "Original Source",
+]
 
 
 def _counts() -> tuple[int, int, int]:
@@ -28,10 +36,32 @@ def test_same_email_with_different_case_is_one_contact(write_csv):
     path = write_csv(
         [
             HUBSPOT,
-            ["Ann", "Lee", "Ann.Lee@Example.com", "", "Acme, Inc.", "CTO", "Lead", "", "2024-03-01 10:00", "Organic Search"],
-            ["", "", "ann.lee@example.COM", "+1 555", "", "", "Marketing Qualified Lead", "", "2024-02-01", ""],
+            [
+                "Ann",
+                "Lee",
+                "Ann.Lee@Example.com",
+                "",
+                "Acme, Inc.",
+                "CTO",
+                "Lead",
+                "",
+                "2024-03-01 10:00",
+                "Organic Search",
+            ],
+            [
+                "",
+                "",
+                "ann.lee@example.COM",
+                "+1 555",
+                "",
+                "",
+                "Marketing Qualified Lead",
+                "",
+                "2024-02-01",
+                "",
+            ],
         ]
-    )  # fmt: skip
+    )
     job = import_file(path=path, target="contacts")
     report = job.summary
     assert (report["created"], report["updated"], report["merged"]) == (1, 0, 1)
@@ -255,3 +285,18 @@ def test_reimport_is_idempotent(write_csv):
     job = import_file(path=path, target="contacts")
     assert (job.summary["created"], job.summary["updated"], job.summary["accounts_created"]) == (0, 2, 0)
     assert _counts() == before
+
+
+def test_a_written_import_leaves_one_audit_entry(write_csv):
+    from closedloop.audit.models import AuditEntry
+
+    importer = UserFactory(role=Role.MARKETER)
+    path = write_csv([["Email"], ["a@example.com"], ["b@example.com"], ["A@example.com"]])
+    job = import_file(path=path, target="contacts", by=importer)
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.actor, entry.object_id) == ("import.run", importer, str(job.pk))
+    assert entry.changes["created"] == 2 and entry.changes["merged"] == 1
+    assert "2 created" in entry.summary
+    import_file(path=write_csv([["Email"], ["bad"]]), target="contacts")  # refused: no entry
+    import_file(path=path, target="contacts", dry_run=True)  # dry run: no entry
+    assert AuditEntry.objects.count() == 1

@@ -12,9 +12,16 @@ from tests.factories import AccountFactory, ContactFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 SF_OPPS = [
-    "Opportunity ID", "Opportunity Name", "Account Name", "Amount", "Stage", "Close Date",
-    "Opportunity Owner", "Created Date", "Lead Source",
-]  # fmt: skip
+    "Opportunity ID",
+    "Opportunity Name",
+    "Account Name",
+    "Amount",
+    "Stage",
+    "Close Date",
+    "Opportunity Owner",
+    "Created Date",
+    "Lead Source",
+]
 
 
 def test_salesforce_opportunities(write_csv):
@@ -22,11 +29,21 @@ def test_salesforce_opportunities(write_csv):
     path = write_csv(
         [
             SF_OPPS,
-            ["006A", "Acme renewal", "Acme, Inc.", "$1,200.00", "Closed Won", "3/31/2024", "Olga Owner", "1/15/2024", "Web"],
+            [
+                "006A",
+                "Acme renewal",
+                "Acme, Inc.",
+                "$1,200.00",
+                "Closed Won",
+                "3/31/2024",
+                "Olga Owner",
+                "1/15/2024",
+                "Web",
+            ],
             ["006B", "Acme upsell", "ACME inc", "USD 5,000", "Closed Lost", "4/2/2024", "", "2/1/2024", ""],
             ["006C", "Beta pilot", "Beta Ltd", "", "Negotiation/Review", "6/30/2024", "", "3/1/2024", ""],
         ]
-    )  # fmt: skip
+    )
     job = import_file(path=path, target="deals")
     assert job.preset == "salesforce_opportunities"
     assert (job.summary["created"], job.summary["accounts_created"]) == (3, 2)

@@ -66,9 +66,11 @@ def test_maven_accounts_then_pipeline():
 
     stages = Counter(r["deal_stage"].lower() for r in pipeline)
     assert dict(Deal.objects.values_list("stage").annotate(n=Count("id"))) == {
-        "won": stages["won"], "lost": stages["lost"], "engaging": stages["engaging"],
+        "won": stages["won"],
+        "lost": stages["lost"],
+        "engaging": stages["engaging"],
         "prospecting": stages["prospecting"],
-    }  # fmt: skip
+    }
     won_total = sum(Decimal(r["close_value"]) for r in pipeline if r["deal_stage"] == "Won")
     assert (
         Deal.objects.filter(stage="won").aggregate(s=Sum("amount"))["s"] == won_total == Decimal("10005534")

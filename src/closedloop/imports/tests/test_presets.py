@@ -6,17 +6,42 @@ from closedloop.imports.presets import PRESETS, mapping_suggest, preset_detect
 from closedloop.imports.targets import PROPERTY, mapping_problems
 
 HUBSPOT = [
-    "Record ID", "First Name", "Last Name", "Email", "Phone Number", "Company Name", "Job Title",
-    "Lifecycle Stage", "Contact owner", "Create Date", "Original Source", "Marketing emails opened",
-]  # fmt: skip
+    "Record ID",
+    "First Name",
+    "Last Name",
+    "Email",
+    "Phone Number",
+    "Company Name",
+    "Job Title",
+    "Lifecycle Stage",
+    "Contact owner",
+    "Create Date",
+    "Original Source",
+    "Marketing emails opened",
+]
 SF_LEADS = [
-    "First Name", "Last Name", "Title", "Company / Account", "Email", "Phone", "Lead Source",
-    "Lead Status", "Lead Owner", "Create Date",
-]  # fmt: skip
+    "First Name",
+    "Last Name",
+    "Title",
+    "Company / Account",
+    "Email",
+    "Phone",
+    "Lead Source",
+    "Lead Status",
+    "Lead Owner",
+    "Create Date",
+]
 SF_OPPS = [
-    "Opportunity Name", "Account Name", "Amount", "Stage", "Close Date", "Opportunity Owner",
-    "Created Date", "Lead Source", "Probability (%)",
-]  # fmt: skip
+    "Opportunity Name",
+    "Account Name",
+    "Amount",
+    "Stage",
+    "Close Date",
+    "Opportunity Owner",
+    "Created Date",
+    "Lead Source",
+    "Probability (%)",
+]
 
 
 @pytest.mark.parametrize(
@@ -25,12 +50,35 @@ SF_OPPS = [
         (HUBSPOT, "contacts", "hubspot_contacts"),
         (SF_LEADS, "contacts", "salesforce_leads"),
         (SF_OPPS, "deals", "salesforce_opportunities"),
-        (["opportunity_id", "sales_agent", "product", "account", "deal_stage", "engage_date", "close_date",
-          "close_value"], "deals", "maven_pipeline"),
-        (["account", "sector", "year_established", "revenue", "employees", "office_location", "subsidiary_of"],
-         "accounts", "maven_accounts"),
+        (
+            [
+                "opportunity_id",
+                "sales_agent",
+                "product",
+                "account",
+                "deal_stage",
+                "engage_date",
+                "close_date",
+                "close_value",
+            ],
+            "deals",
+            "maven_pipeline",
+        ),
+        (
+            [
+                "account",
+                "sector",
+                "year_established",
+                "revenue",
+                "employees",
+                "office_location",
+                "subsidiary_of",
+            ],
+            "accounts",
+            "maven_accounts",
+        ),
     ],
-)  # fmt: skip
+)
 def test_presets_are_detected_from_headers(headers, target, key):
     assert preset_detect(headers, target).key == key
     assert preset_detect(headers).key == key  # also without saying the target
@@ -49,11 +97,19 @@ def test_a_generic_file_matches_no_preset():
 def test_hubspot_mapping_prefilled_from_the_preset():
     mapping = mapping_suggest(HUBSPOT, "contacts", PRESETS["hubspot_contacts"])
     assert mapping == {
-        "Record ID": PROPERTY, "First Name": "first_name", "Last Name": "last_name", "Email": "email",
-        "Phone Number": "phone", "Company Name": "company", "Job Title": "title",
-        "Lifecycle Stage": "lifecycle_stage", "Contact owner": "owner", "Create Date": "created_at",
-        "Original Source": PROPERTY, "Marketing emails opened": "",
-    }  # fmt: skip
+        "Record ID": PROPERTY,
+        "First Name": "first_name",
+        "Last Name": "last_name",
+        "Email": "email",
+        "Phone Number": "phone",
+        "Company Name": "company",
+        "Job Title": "title",
+        "Lifecycle Stage": "lifecycle_stage",
+        "Contact owner": "owner",
+        "Create Date": "created_at",
+        "Original Source": PROPERTY,
+        "Marketing emails opened": "",
+    }
     assert mapping_problems("contacts", mapping) == []
 
 
@@ -74,9 +130,13 @@ def test_without_preset_headers_are_guessed_and_each_field_used_once():
         ["E-mail", "Email Address", "Surname", "Organisation", "Mobile", "Notes"], "contacts", None
     )
     assert mapping == {
-        "E-mail": "email", "Email Address": "", "Surname": "last_name", "Organisation": "company",
-        "Mobile": "phone", "Notes": "",
-    }  # fmt: skip
+        "E-mail": "email",
+        "Email Address": "",
+        "Surname": "last_name",
+        "Organisation": "company",
+        "Mobile": "phone",
+        "Notes": "",
+    }
 
 
 def test_mapping_problems_name_the_columns():

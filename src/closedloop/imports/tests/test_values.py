@@ -104,9 +104,16 @@ def test_fast_email_path_agrees_with_django_validator():
     from django.core.validators import validate_email
 
     samples = [
-        "a@b.co", "first.last+tag@sub.example.org", "o'brien@example.ie", "x@xn--bcher-kva.example",
-        "a..b@example.com", ".a@example.com", "a@-example.com", "a@example.c", "a@exa_mple.com",
-    ]  # fmt: skip
+        "a@b.co",
+        "first.last+tag@sub.example.org",
+        "o'brien@example.ie",
+        "x@xn--bcher-kva.example",
+        "a..b@example.com",
+        ".a@example.com",
+        "a@-example.com",
+        "a@example.c",
+        "a@exa_mple.com",
+    ]
     for email in samples:
         try:
             validate_email(email)
@@ -123,19 +130,34 @@ def test_fast_email_path_agrees_with_django_validator():
 
 @pytest.mark.parametrize(
     ("text", "stage"),
-    [("Lead", "iql"), ("Marketing Qualified Lead", "mql"), ("salesqualifiedlead", "sql"), ("Customer", "customer"),
-     ("Subscriber", "visitor"), ("Evangelist", "customer"), ("MQL", "mql")],
-)  # fmt: skip
+    [
+        ("Lead", "iql"),
+        ("Marketing Qualified Lead", "mql"),
+        ("salesqualifiedlead", "sql"),
+        ("Customer", "customer"),
+        ("Subscriber", "visitor"),
+        ("Evangelist", "customer"),
+        ("MQL", "mql"),
+    ],
+)
 def test_hubspot_lifecycle_stages(text, stage):
     assert values.parse_lifecycle_stage(text) == stage
 
 
 @pytest.mark.parametrize(
     ("text", "stage"),
-    [("Closed Won", "won"), ("Closed Lost", "lost"), ("Won", "won"), ("Prospecting", "prospecting"),
-     ("Needs Analysis", "engaging"), ("Proposal/Price Quote", "proposal"), ("Negotiation/Review", "proposal"),
-     ("closedwon", "won"), ("Engaging", "engaging")],
-)  # fmt: skip
+    [
+        ("Closed Won", "won"),
+        ("Closed Lost", "lost"),
+        ("Won", "won"),
+        ("Prospecting", "prospecting"),
+        ("Needs Analysis", "engaging"),
+        ("Proposal/Price Quote", "proposal"),
+        ("Negotiation/Review", "proposal"),
+        ("closedwon", "won"),
+        ("Engaging", "engaging"),
+    ],
+)
 def test_salesforce_and_hubspot_deal_stages(text, stage):
     assert values.parse_deal_stage(text) == stage
 

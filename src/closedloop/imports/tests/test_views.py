@@ -17,12 +17,35 @@ from .conftest import csv_text
 pytestmark = pytest.mark.django_db
 
 HUBSPOT = [
-    ["First Name", "Last Name", "Email", "Phone Number", "Company Name", "Job Title", "Lifecycle Stage",
-     "Contact owner", "Create Date", "Original Source", "Favourite colour"],
-    ["Ada", "Lovelace", "ada@example.com", "", "Acme, Inc.", "CTO", "Lead", "", "2024-03-01 10:00", "Organic Search", "teal"],
+    [
+        "First Name",
+        "Last Name",
+        "Email",
+        "Phone Number",
+        "Company Name",
+        "Job Title",
+        "Lifecycle Stage",
+        "Contact owner",
+        "Create Date",
+        "Original Source",
+        "Favourite colour",
+    ],
+    [
+        "Ada",
+        "Lovelace",
+        "ada@example.com",
+        "",
+        "Acme, Inc.",
+        "CTO",
+        "Lead",
+        "",
+        "2024-03-01 10:00",
+        "Organic Search",
+        "teal",
+    ],
     ["Ada", "", "ADA@example.com", "+44 1", "ACME inc", "", "Marketing Qualified Lead", "", "", "", ""],
     ["Bob", "Byte", "bob@example.com", "", "Zeta GmbH", "", "Customer", "", "03/31/2024", "Referrals", "red"],
-]  # fmt: skip
+]
 
 
 @pytest.fixture
@@ -153,8 +176,20 @@ def test_progress_fragment_polls_while_running(marketer_client, marketer):
         assert 'value="75"' in marketer_client.get(f"/imports/{job.pk}/progress").content.decode()
     finally:
         progress_forget(job.pk)
-    job.status, job.summary = "done", {"dry_run": False, "rows": 10, "created": 10, "updated": 0, "merged": 0,
-                                       "invalid": 0, "skipped": 0, "error_count": 0, "duration_s": 1.5}  # fmt: skip
+    job.status, job.summary = (
+        "done",
+        {
+            "dry_run": False,
+            "rows": 10,
+            "created": 10,
+            "updated": 0,
+            "merged": 0,
+            "invalid": 0,
+            "skipped": 0,
+            "error_count": 0,
+            "duration_s": 1.5,
+        },
+    )
     job.save()
     html = marketer_client.get(f"/imports/{job.pk}/progress").content.decode()
     assert "Import finished" in html and "hx-trigger" not in html and "1.50 s" in html
@@ -164,8 +199,13 @@ def test_progress_fragment_polls_while_running(marketer_client, marketer):
 def test_roles_without_import_permission_get_403(client, role, marketer):
     job = ImportJob.objects.create(original_name="x.csv", target="contacts", created_by=marketer)
     client.force_login(UserFactory(role=role))
-    for path in ["/imports/", f"/imports/{job.pk}/", f"/imports/{job.pk}/map", f"/imports/{job.pk}/preview",
-                 f"/imports/{job.pk}/progress"]:  # fmt: skip
+    for path in [
+        "/imports/",
+        f"/imports/{job.pk}/",
+        f"/imports/{job.pk}/map",
+        f"/imports/{job.pk}/preview",
+        f"/imports/{job.pk}/progress",
+    ]:
         assert client.get(path).status_code == 403, path
     assert client.post(f"/imports/{job.pk}/run").status_code == 403
     upload = SimpleUploadedFile("a.csv", b"Email\na@example.com\n")
@@ -207,3 +247,16 @@ def test_run_in_a_background_thread_commits_and_records_the_outcome(client, monk
     assert (job.status, job.summary["created"]) == ("done", 2)
     assert Contact.objects.count() == 2
     assert "Import finished" in client.get(f"/imports/{job.pk}/").content.decode()
+
+
+def test_preview_of_an_unreadable_file_shows_the_reason(marketer_client):
+    text = "Email,Note\na@example.com,short\nb@example.com," + "x" * 200_000 + "\n"
+    marketer_client.post(
+        "/imports/", {"file": SimpleUploadedFile("big.csv", text.encode()), "target": "contacts"}
+    )
+    job = ImportJob.objects.get()
+    response = marketer_client.post(
+        f"/imports/{job.pk}/map", {"map-0": "email", "map-1": "", "action": "preview"}
+    )
+    assert response.status_code == 400
+    assert "field larger than field limit" in response.content.decode()

@@ -131,9 +131,8 @@ def summary_text(report: dict[str, Any], *, name: str, preset: str = "") -> str:
         if report["dry_run"]
         else ("written" if report["written"] else "NOT written")
     )
-    lines = [
-        f"Import {'preview' if report['dry_run'] else 'finished'}: {report['target']} from {name} ({mode})"
-    ]
+    outcome = "preview" if report["dry_run"] else ("finished" if report["written"] else "refused")
+    lines = [f"Import {outcome}: {report['target']} from {name} ({mode})"]
     if preset:
         lines.append(f"  {'preset':<24}{preset}")
     lines.append(f"  {'encoding':<24}{report['encoding']}, delimiter {report['delimiter']!r}")
@@ -147,7 +146,10 @@ def summary_text(report: dict[str, Any], *, name: str, preset: str = "") -> str:
         ("skipped", "skipped"),
         (f"accounts {verb}created", "accounts_created"),
         ("accounts matched", "accounts_matched"),
-        ("owners created", "owners_created"),
+        (
+            "owners to create" if report["dry_run"] else "owners created",
+            "owners_to_create" if report["dry_run"] else "owners_created",
+        ),
     ):
         if key in report:
             lines.append(f"  {label:<24}{report[key]:,}")
@@ -155,7 +157,7 @@ def summary_text(report: dict[str, Any], *, name: str, preset: str = "") -> str:
         lines.append(f"  {'merged spellings':<24}{' = '.join(repr(s) for s in item['spellings'])}")
     for fix in report.get("value_fixes", [])[:10]:
         lines.append(
-            f"  corrected         {fix['column']}: {fix['from']!r} → {fix['to']!r} ({fix['rows']:,} rows)"
+            f"  {'corrected':<24}{fix['column']}: {fix['from']!r} → {fix['to']!r} ({fix['rows']:,} rows)"
         )
     if report.get("owners_unmatched_count"):
         count = report["owners_unmatched_count"]
