@@ -16,6 +16,7 @@ from pydantic import StringConstraints
 from closedloop.accounts.api_auth import require_role
 from closedloop.accounts.roles import Permission
 from closedloop.agreement import selectors, services
+from closedloop.agreement.backtest_service import backtest_as_dict, backtest_run
 from closedloop.agreement.content import MAX_RULE_LENGTH
 from closedloop.agreement.models import AgreementVersion, Side, SlaKind, SlaUnit
 from closedloop.rules import RuleError, parse
@@ -442,3 +443,49 @@ def version_diff(request: HttpRequest, a: int, b: int) -> dict[str, Any]:
         "qualifiers_added": diff.qualifiers_added,
         "qualifiers_removed": diff.qualifiers_removed,
     }
+
+
+class BacktestStageOut(Schema):
+    stage: str
+    rule_set: str = Field(description="draft (the version asked for) or baseline (the active version).")
+    entered: int = Field(description="Contacts whose history meets the stage's rule at some moment.")
+    converted: int = Field(description="Of those, contacts with a deal created at or after their entry.")
+    won: int = Field(description="Of those, contacts with a won deal closed at or after their entry.")
+    conversion_rate: float | None
+    win_rate: float | None
+    won_revenue: float = Field(description="Amounts of those won deals.")
+    monthly: dict[str, int] = Field(description="Entries per month, keyed YYYY-MM.")
+
+
+class RevenueDeltaOut(Schema):
+    contacts: int
+    deals: int
+    revenue: float
+
+
+class BacktestOut(Schema):
+    draft_number: int
+    baseline_number: int
+    sales_ready_stage: str
+    stages: list[BacktestStageOut] = Field(description="One row per stage with a rule and rule set.")
+    missed: RevenueDeltaOut = Field(description="Won deals of contacts sales-ready under the baseline only.")
+    added: RevenueDeltaOut = Field(description="Won deals of contacts sales-ready under the draft only.")
+    contacts: int
+    events: int
+    deals: int
+
+
+@router.post(
+    "/{number}/backtest",
+    response={200: BacktestOut, 403: ErrorsOut, 404: ErrorsOut, 422: ErrorsOut},
+    summary="Replay a version's stage rules over history next to the active version's",
+)
+def version_backtest(request: HttpRequest, number: int) -> Any:
+    require_role(request, Permission.VIEW_AGREEMENT_VERSIONS)
+    try:
+        backtest = backtest_run(draft=_version(number))
+    except RuleError as exc:
+        raise HttpError(422, f"a rule of v{number} does not parse: {exc}") from None
+    if backtest is None:
+        raise HttpError(404, "no agreement is active yet, so there is nothing to compare with")
+    return backtest_as_dict(backtest)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from closedloop.agreement import views
+from closedloop.agreement import views, views_backtest
 
 urlpatterns = [
     path("", views.agreement_document, name="agreement"),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("versions/<int:number>/propose", views.version_propose, name="agreement_propose"),
     path("versions/<int:number>/sign", views.version_sign, name="agreement_sign"),
     path("versions/<int:number>/withdraw", views.version_withdraw, name="agreement_withdraw"),
+    path("versions/<int:number>/backtest", views_backtest.version_backtest, name="agreement_backtest"),
     path("versions/<int:a>/diff/<int:b>/", views.version_diff, name="agreement_diff"),
     path("validate-rule", views.rule_validate, name="agreement_rule_validate"),
 ]
