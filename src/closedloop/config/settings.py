@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "closedloop.audit",
     "closedloop.agreement",
     "closedloop.alarms",
+    "closedloop.handoff",
     "closedloop.web",
 ]
 

@@ -22,5 +22,6 @@ urlpatterns = [
     path("agreement/", include("closedloop.agreement.urls")),
     path("audit/", include("closedloop.audit.urls")),
     path("alarms/", include("closedloop.alarms.urls")),
+    path("handoff/", include("closedloop.handoff.urls")),
     path("", include("closedloop.web.urls")),
 ]
