@@ -86,6 +86,12 @@ class StageTransition(models.Model):
     cause = models.CharField(max_length=20, choices=Cause.choices)
     detail = models.CharField(max_length=500, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # Set by the stage engine: the agreement version in force and the rule that fired (cause "rule").
+    agreement_version = models.ForeignKey(
+        "agreement.AgreementVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # db_default: bulk writers that predate these fields (ingest, imports) leave the column out.
+    rule = models.CharField(max_length=2000, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["at", "id"]

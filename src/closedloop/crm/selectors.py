@@ -52,7 +52,11 @@ def contact_touchpoints(*, contact: Contact) -> QuerySet[Event]:
 
 def contact_stage_history(*, contact: Contact) -> QuerySet[StageTransition]:
     """Stage changes in the order they happened."""
-    return StageTransition.objects.filter(contact=contact).select_related("by").order_by("at", "id")
+    return (
+        StageTransition.objects.filter(contact=contact)
+        .select_related("by", "agreement_version")
+        .order_by("at", "id")
+    )
 
 
 def contact_deals(*, contact: Contact) -> QuerySet[Deal]:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from email_validator import EmailNotValidError, validate_email
 
 from closedloop.accounts.models import User
+from closedloop.agreement.stage_engine import stages_reevaluate
 from closedloop.crm.lifecycle import STAGE_ORDER
 from closedloop.crm.models import Account, Contact, StageTransition
 from closedloop.crm.names import normalize_company_name, normalize_email
@@ -108,4 +109,7 @@ def contact_upsert(
         )
     if lifecycle_stage:
         contact_change_stage(contact=contact, to_stage=lifecycle_stage, cause=cause, by=by)
+    # A changed field (persona, account, score) can qualify the contact for a later stage.
+    if stages_reevaluate(contact_ids=[contact.pk]).moved:
+        contact.refresh_from_db(fields=["lifecycle_stage", "updated_at"])
     return contact, created

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from closedloop.agreement.stage_engine import stages_reevaluate
 from closedloop.bulk_insert import rows_insert
 from closedloop.crm.lifecycle import Stage
 from closedloop.crm.models import Contact, StageTransition
@@ -85,6 +86,8 @@ def events_ingest(*, events: list[EventInput]) -> IngestResult:
     # A concurrent batch may store one of these keys after our lookup: skip it there too.
     rows_insert(Event, _EVENT_FIELDS, rows, skip_conflicts_on="idempotency_key")
     _fill_first_touch(created_ids | set(identified.values()))
+    # New events can qualify their contacts for a later stage (docs/agreement.md, "The stage engine").
+    stages_reevaluate(contact_ids={row[3] for row in rows if row[3] is not None})
     return IngestResult(
         accepted=len(fresh),
         duplicates=len(events) - len(fresh),
