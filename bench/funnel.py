@@ -28,6 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from closedloop.engine.backends import duckdb_configure
 from closedloop.engine.funnel import FunnelQuery, FunnelResult, funnel_run
 
 STEPS = ("visit", "signup", "activate", "demo", "purchase")
@@ -138,26 +139,63 @@ def timed(fn: Any, *args: Any) -> tuple[float, Any]:
     return time.perf_counter() - t0, value
 
 
-def rss_mib() -> float:
+def cpu_timed(fn: Any, *args: Any) -> tuple[float, float]:
+    """(wall, cpu) seconds; CPU time is steadier than wall time on a shared machine."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def rss_mib(field: str = "VmRSS") -> float:
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return float("nan")
 
 
-def child_memory(variant: str, path: Path) -> None:
-    """In a fresh process: load the events, run one variant once, report peak RSS."""
+def peak_reset() -> bool:
+    """Restart the kernel's peak-RSS counter (VmHWM) so it covers only what follows."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def child_memory(variant: str, path: Path, memory_limit: str | None) -> None:
+    """In a fresh process: load the events, run one variant once, report peak RSS.
+
+    The input table and the libraries are resident before the query starts, so the query's own
+    share is the peak minus the RSS measured just before it. The peak is the kernel's VmHWM,
+    reset just before the query: ru_maxrss would still hold the Parquet reader's transient peak.
+    """
     events = pq.read_table(path)
+    con = duckdb.connect()
+    if memory_limit:
+        duckdb_configure(memory_limit=memory_limit)
+        con.execute("SET memory_limit = ?", [memory_limit])
+    con.register("events", events)  # (registering imports pandas; do it before the baseline)
     baseline = rss_mib()
+    reset = peak_reset()
+    t0 = time.perf_counter()
     if variant == "ours":
         run_ours(events)
     else:
-        con = duckdb.connect()
-        con.register("events", events)
         run_hand(con)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"variant": variant, "rss_after_load_mib": baseline, "peak_rss_mib": peak}))
+    seconds = time.perf_counter() - t0
+    peak = rss_mib("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out = {
+        "variant": variant,
+        "duckdb_memory_limit": memory_limit,
+        "seconds": round(seconds, 2),
+        "rss_before_query_mib": round(baseline),
+        "peak_rss_mib": round(peak),
+        "peak_source": "VmHWM (reset before the query)" if reset else "ru_maxrss (process lifetime)",
+        "query_peak_mib": round(peak - baseline),
+    }
+    print(json.dumps(out))
 
 
 def main() -> None:
@@ -165,12 +203,14 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-memory", action="store_true", help="skip the child-process memory runs")
-    parser.add_argument("--child", nargs=2, metavar=("VARIANT", "PARQUET"), help=argparse.SUPPRESS)
+    parser.add_argument("--memory-limit", help="also measure memory with this DuckDB memory_limit, e.g. 1GB")
+    parser.add_argument("--child", nargs=3, metavar=("VARIANT", "PARQUET", "LIMIT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child_memory(args.child[0], Path(args.child[1]))
+        child_memory(args.child[0], Path(args.child[1]), args.child[2] or None)
         return
 
+    load_before = os.getloadavg()[0]
     t_gen, events = timed(events_generate, args.events)
     print(f"generated {events.num_rows:,} events in {t_gen:.1f}s ({events.nbytes / 2**20:.0f} MiB in Arrow)")
     con = duckdb.connect()
@@ -182,10 +222,14 @@ def main() -> None:
     same = reached_by_source(ours) == hand_reached_by_source(hand)
     print(f"same reached counts per source as the hand-written query: {same}")
 
-    ours_t, hand_t = [], []
+    ours_t, hand_t, ours_cpu, hand_cpu = [], [], [], []
     for _ in range(args.repeat):  # interleaved so machine noise hits both alike
-        ours_t.append(timed(run_ours, events)[0])
-        hand_t.append(timed(run_hand, con)[0])
+        wall, cpu = cpu_timed(run_ours, events)
+        ours_t.append(wall)
+        ours_cpu.append(cpu)
+        wall, cpu = cpu_timed(run_hand, con)
+        hand_t.append(wall)
+        hand_cpu.append(cpu)
     ours_med, hand_med = statistics.median(ours_t), statistics.median(hand_t)
     report: dict[str, Any] = {
         "events": events.num_rows,
@@ -199,6 +243,10 @@ def main() -> None:
         "ours_median_s": round(ours_med, 3),
         "hand_written_median_s": round(hand_med, 3),
         "ratio_ours_over_hand": round(ours_med / hand_med, 3),
+        "ours_cpu_s": [round(t, 2) for t in ours_cpu],
+        "hand_written_cpu_s": [round(t, 2) for t in hand_cpu],
+        "cpu_ratio_ours_over_hand": round(statistics.median(ours_cpu) / statistics.median(hand_cpu), 3),
+        "load_average_1m_before": round(load_before, 2),
         "same_result": same,
         "reached_total": [s.reached for s in ours.steps],
         "in_progress_total": [s.in_progress for s in ours.steps],
@@ -207,14 +255,16 @@ def main() -> None:
         OUT.mkdir(exist_ok=True)
         path = OUT / f"funnel_events_{args.events}.parquet"
         pq.write_table(events, path)
-        for variant in ("ours", "hand"):
-            proc = subprocess.run(
-                [sys.executable, __file__, "--child", variant, str(path)],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            report[f"memory_{variant}"] = json.loads(proc.stdout.strip().splitlines()[-1])
+        report["memory"] = []
+        for limit in ("", *([args.memory_limit] if args.memory_limit else [])):
+            for variant in ("ours", "hand"):
+                proc = subprocess.run(
+                    [sys.executable, __file__, "--child", variant, str(path), limit],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                report["memory"].append(json.loads(proc.stdout.strip().splitlines()[-1]))
     print(json.dumps(report, indent=2))
 
 

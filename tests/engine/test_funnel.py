@@ -340,6 +340,22 @@ def test_nanosecond_timestamps_keep_their_order(make_events: Any, funnel_engine:
     assert r.time_to_convert.max_seconds == pytest.approx(1e-9)
 
 
+def test_dictionary_and_large_string_columns(funnel_engine: str) -> None:
+    # Parquet readers often hand back dictionary-encoded strings; results must not change.
+    events = pa.table(
+        {
+            "person_id": pa.array([1, 1, 2], pa.int64()),
+            "event": pa.array(["a", "b", "a"]).dictionary_encode(),
+            "ts": pa.array([0, 1, 0], pa.int64()).cast(pa.timestamp("s", tz="UTC")),
+            "src": pa.array(["x", "x", "y"], pa.large_string()),
+        }
+    )
+    query = FunnelQuery(steps=("a", "b"), window=timedelta(hours=1), breakdown="src", as_of=FAR)
+    r = funnel_run(events, query, engine=funnel_engine)
+    assert table(r.steps) == [(2, 0, 1), (1, 0, 0)]
+    assert [(b.value, b.steps[1].reached) for b in r.breakdowns] == [("x", 1), ("y", 0)]
+
+
 def test_result_as_arrow_and_json(make_events: Any) -> None:
     rows = [("p", "a", T0, "x"), ("p", "b", at(minutes=1), "x"), ("q", "a", T0, "y")]
     r = run(make_events, rows, ("a", "b"), timedelta(hours=1), "duckdb", extra=("src",), breakdown="src")
@@ -369,6 +385,8 @@ def test_result_as_arrow_and_json(make_events: Any) -> None:
         ({"window": timedelta(0)}, "window must be positive"),
         ({"exclusion": "a"}, "also a funnel step"),
         ({"as_of": datetime(2024, 1, 1)}, "timezone-aware"),
+        ({"percentiles": (50.0, 101.0)}, "percentiles must lie in"),
+        ({"histogram_bins": 0}, "histogram_bins must be at least 1"),
     ],
 )
 def test_bad_definitions_are_refused(kwargs: dict[str, Any], message: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -21,9 +22,11 @@ if TYPE_CHECKING:
     import duckdb
     from chdb.session import Session
 
-__all__ = ["BackendError", "Engine", "Query", "pg_dsn", "run"]
+__all__ = ["BackendError", "Engine", "Query", "duckdb_configure", "pg_dsn", "run"]
 
 PG_DSN_ENV = "CLOSEDLOOP_ENGINE_PG_DSN"
+# e.g. "1GB": DuckDB spills sorts and hash tables to disk rather than grow past it.
+DUCKDB_MEMORY_LIMIT_ENV = "CLOSEDLOOP_ENGINE_DUCKDB_MEMORY_LIMIT"
 PG_DSN_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -99,7 +102,19 @@ def _duckdb_database() -> duckdb.DuckDBPyConnection:
             import duckdb
 
             _duckdb_db.append(duckdb.connect())
+            limit = os.environ.get(DUCKDB_MEMORY_LIMIT_ENV)
+            if limit:
+                _duckdb_db[0].execute("SET memory_limit = ?", [limit])
         return _duckdb_db[0]
+
+
+def duckdb_configure(*, memory_limit: str | None = None, threads: int | None = None) -> None:
+    """Cap the in-process DuckDB engine for every later `run` (e.g. memory_limit="1GB")."""
+    db = _duckdb_database()
+    if memory_limit is not None:
+        db.execute("SET memory_limit = ?", [memory_limit])
+    if threads is not None:
+        db.execute("SET threads = ?", [threads])
 
 
 def _run_postgres(sql: str, tables: Mapping[str, pa.Table], dsn: str) -> pa.Table:
@@ -126,24 +141,42 @@ def _run_postgres(sql: str, tables: Mapping[str, pa.Table], dsn: str) -> pa.Tabl
         con.close()
 
 
-def _run_clickhouse(statements: list[str], tables: Mapping[str, pa.Table]) -> pa.Table:
-    from chdb import session
+_chdb_lock = threading.Lock()
+_chdb_session: list[Session] = []
 
-    sess = session.Session()
-    try:
+
+def _run_clickhouse(statements: list[str], tables: Mapping[str, pa.Table]) -> pa.Table:
+    # One embedded ClickHouse per process (starting one costs more than a small query); each
+    # run gets its own database, dropped afterwards, and the lock keeps runs from sharing it.
+    with _chdb_lock:
+        sess = _chdb()
+        database = f"run_{uuid.uuid4().hex}"
+        try:
+            sess.query(f"CREATE DATABASE {database}")
+            sess.query(f"USE {database}")
+            for name, table in tables.items():
+                _chdb_load(sess, name, _plain(table))
+            *setup, final = statements
+            for statement in setup:
+                sess.query(statement)
+            return sess.query(final, "ArrowTable")
+        except Exception as err:  # chdb reports every failure as a plain RuntimeError
+            raise BackendError(f"clickhouse: {err}") from err
+        finally:
+            sess.query("USE default")
+            sess.query(f"DROP DATABASE IF EXISTS {database} SYNC")
+
+
+def _chdb() -> Session:
+    if not _chdb_session:
+        from chdb import session
+
+        sess = session.Session()
         # Standard SQL outer-join NULLs instead of ClickHouse's default-value filling, so that
         # the same query means the same thing on every engine.
         sess.query("SET join_use_nulls = 1")
-        for name, table in tables.items():
-            _chdb_load(sess, name, _plain(table))
-        *setup, final = statements
-        for statement in setup:
-            sess.query(statement)
-        return sess.query(final, "ArrowTable")
-    except Exception as err:  # chdb reports every failure as a plain RuntimeError
-        raise BackendError(f"clickhouse: {err}") from err
-    finally:
-        sess.close()
+        _chdb_session.append(sess)
+    return _chdb_session[0]
 
 
 def _chdb_load(sess: Session, name: str, arrow_input: pa.Table) -> None:

@@ -79,7 +79,7 @@ def run_funnel_cli(argv: Sequence[str] | None = None) -> int:
     except BackendError as err:
         print(f"closedloop funnel: engine failed: {err}", file=sys.stderr)
         return 1
-    out = {"engine": args.engine, "steps": list(steps), "window": args.window, **result.to_dict()}
+    out = {"engine": args.engine, "window": args.window, **result.to_dict()}
     print(json.dumps(out, indent=2, default=str))
     return 0
 

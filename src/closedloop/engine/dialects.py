@@ -33,7 +33,7 @@ _SQLGLOT_DIALECT: dict[Engine, str] = {
 }
 
 # A query is SQL in DuckDB's dialect, a SQLGlot tree, or SQL already written for each engine.
-type Query = str | exp.Expression | Mapping[str, str]
+type Query = str | exp.Expr | Mapping[str, str]
 
 
 def engine_parse(name: str | Engine) -> Engine:
@@ -71,7 +71,7 @@ def compile_statements(query: Query, engine: str | Engine, *, materialize: set[s
 
     dialect = _SQLGLOT_DIALECT[target]
     # A caller's tree is copied before the WITH is cut off; a freshly parsed one is ours.
-    tree = query.copy() if isinstance(query, exp.Expression) else _tree(query)
+    tree = query.copy() if isinstance(query, exp.Expr) else _tree(query)
     with_ = tree.args.get("with_")
     if not isinstance(tree, exp.Select) or with_ is None or with_.args.get("recursive"):
         return [tree.sql(dialect=dialect)]
@@ -94,7 +94,7 @@ def _verbatim(query: Mapping[str, str], target: Engine) -> str:
     raise ValueError(f"query has no SQL for engine {target.value!r}")
 
 
-def _tree(query: str | exp.Expression) -> exp.Expression:
+def _tree(query: str | exp.Expr) -> exp.Expr:
     import sqlglot
 
     if not isinstance(query, str):

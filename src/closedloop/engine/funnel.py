@@ -56,6 +56,9 @@ class FunnelQuery:
             raise FunnelError("as_of must be timezone-aware (e.g. 2024-05-01T00:00:00+00:00)")
         if self.histogram_bins < 1:
             raise FunnelError("histogram_bins must be at least 1")
+        object.__setattr__(self, "percentiles", tuple(self.percentiles))
+        if any(not 0 <= p <= 100 for p in self.percentiles):
+            raise FunnelError(f"percentiles must lie in [0, 100], got {self.percentiles}")
 
 
 def funnel_run(

@@ -147,19 +147,20 @@ def funnel_result_build(
     people = converters.column("people").to_numpy().astype(np.int64)
     breakdowns: list[FunnelBreakdown] = []
     if query.breakdown is not None:
-        values = converters.column("breakdown").to_pylist()
+        # Row positions of each breakdown value among the converters, in one pass.
+        positions: dict[Any, list[int]] = defaultdict(list)
+        for i, value in enumerate(converters.column("breakdown").to_pylist()):
+            positions[value].append(i)
         for value, by_key in counts.items():
-            mask = np.fromiter((v == value if value is not None else v is None for v in values), bool)
+            at = np.array(positions.get(value, []), dtype=np.int64)
             breakdowns.append(
                 FunnelBreakdown(
                     value=value,
                     steps=_steps(query.steps, by_key),
-                    time_to_convert=_time_to_convert(ticks[mask], people[mask], query, ticks_per_second),
+                    time_to_convert=_time_to_convert(ticks[at], people[at], query, ticks_per_second),
                 )
             )
-        breakdowns.sort(
-            key=lambda b: (-b.steps[0].reached, b.value is None, b.value if b.value is not None else 0)
-        )
+        breakdowns.sort(key=_breakdown_order)
 
     return FunnelResult(
         steps=_steps(query.steps, total),
@@ -179,14 +180,12 @@ def _breakdown_order(b: FunnelBreakdown) -> tuple[int, bool, Any]:
 
 def _normalised(rows: pa.Table, breakdown_type: pa.DataType | None) -> pa.Table:
     # Each engine maps its integer types to Arrow differently (ClickHouse: UInt64, UInt8 …).
-    cols = {
-        name: rows.column(name).cast(pa.int64()) for name in ("furthest", "in_progress", "excluded", "people")
-    }
-    cols["duration"] = rows.column("duration").cast(pa.int64())
-    bd = rows.column("breakdown")
-    cols["breakdown"] = (
-        bd.cast(breakdown_type) if breakdown_type is not None else pa.nulls(len(rows)).cast(pa.null())
-    )
+    names = ("furthest", "in_progress", "excluded", "duration", "people")
+    cols = {name: rows.column(name).cast(pa.int64()) for name in names}
+    if breakdown_type is not None:
+        cols["breakdown"] = rows.column("breakdown").cast(breakdown_type)
+    else:
+        cols["breakdown"] = pa.chunked_array([pa.nulls(len(rows))])
     return pa.table(cols)
 
 
