@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
+from closedloop.alarms.services import alarms_check
 from closedloop.demo import company
 from closedloop.demo.generator import (
     DEFAULT_CONTACTS,
@@ -81,6 +82,10 @@ class Command(BaseCommand):
                 seed=opts["seed"], end_date=opts["end_date"], contacts=opts["contacts"], log=self.stdout.write
             )
             self.stdout.write(f"Generated the demo in {summary.seconds:.1f} s into {self._where()}.")
+            # Seed 000's story should greet the first visitor: run the detectors once, as the
+            # hourly check would have done by now.
+            checked = alarms_check()
+            self.stdout.write(f"  {len(checked.raised)} alarms raised (open /alarms/ to see them)")
         else:
             summary = demo_summary_read()
             self.stdout.write(f"Reusing the demo data in {self._where()} (--reset starts over).")
