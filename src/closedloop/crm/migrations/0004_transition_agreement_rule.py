@@ -5,21 +5,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agreement', '0001_initial'),
-        ('crm', '0003_contact_funnel_index'),
+        ("agreement", "0001_initial"),
+        ("crm", "0003_contact_funnel_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='stagetransition',
-            name='agreement_version',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agreement.agreementversion'),
+            model_name="stagetransition",
+            name="agreement_version",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="agreement.agreementversion",
+            ),
         ),
         migrations.AddField(
-            model_name='stagetransition',
-            name='rule',
-            field=models.CharField(blank=True, db_default='', default='', max_length=2000),
+            model_name="stagetransition",
+            name="rule",
+            field=models.CharField(blank=True, db_default="", default="", max_length=2000),
         ),
     ]
