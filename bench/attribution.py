@@ -15,7 +15,6 @@ import contextlib
 import io
 import json
 import platform
-import sys
 import time
 import types
 
@@ -62,14 +61,6 @@ def journeys_generate(n: int, *, seed: int = 7, max_length: int = 12) -> pa.Tabl
 
 
 def channelattribution_import() -> types.ModuleType:
-    """channelattribution 2.2.5 imports matplotlib only for plots it never draws here."""
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        stub = types.ModuleType("matplotlib")
-        stub.pyplot = types.ModuleType("matplotlib.pyplot")  # type: ignore[attr-defined]
-        sys.modules["matplotlib"] = stub
-        sys.modules["matplotlib.pyplot"] = stub.pyplot  # type: ignore[attr-defined]
     # Its import prints an advertising banner on stdout, which would corrupt our JSON output.
     with contextlib.redirect_stdout(io.StringIO()):
         import ChannelAttribution
