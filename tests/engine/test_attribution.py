@@ -2,7 +2,6 @@
 
 from fractions import Fraction as F
 
-import pyarrow as pa
 import pytest
 
 from closedloop.engine.attribution import (
@@ -16,30 +15,11 @@ from closedloop.engine.attribution import (
     u_shaped,
     w_shaped,
 )
-from closedloop.engine.journeys import paths_from_channelattribution
-
-
-def paths_of(rows):
-    """rows: (path, conversions, revenue, nulls) in channelattribution's format."""
-    path, conv, rev, null = zip(*rows, strict=True)
-    return paths_from_channelattribution(
-        pa.table(
-            {
-                "path": list(path),
-                "total_conversions": [float(c) for c in conv],
-                "total_conversion_value": [float(r) for r in rev],
-                "total_null": [float(n) for n in null],
-            }
-        )
-    )
-
-
-def as_dict(table, measure):
-    return dict(zip(table.column("key").to_pylist(), table.column(measure).to_pylist(), strict=True))
+from tests.engine.attribution_paths import by_key, paths_of
 
 
 def assert_credit(table, conversions, revenue):
-    got_conv, got_rev = as_dict(table, "conversions"), as_dict(table, "revenue")
+    got_conv, got_rev = by_key(table, "conversions"), by_key(table, "revenue")
     assert got_conv == pytest.approx({k: float(v) for k, v in conversions.items()}, abs=1e-12)
     assert got_rev == pytest.approx({k: float(v) for k, v in revenue.items()}, abs=1e-9)
 
@@ -160,8 +140,8 @@ def test_every_model_gives_nothing_when_nobody_converted(model):
 @pytest.mark.parametrize("model", MODELS)
 def test_zero_revenue_gives_zero_revenue_credit_not_nan(model):
     table = attribute(paths_of([("a > b", 2, 0, 1), ("b", 1, 0, 0)]), model)
-    assert as_dict(table, "revenue") == {"a": 0.0, "b": 0.0}
-    assert sum(as_dict(table, "conversions").values()) == pytest.approx(3.0)
+    assert by_key(table, "revenue") == {"a": 0.0, "b": 0.0}
+    assert sum(by_key(table, "conversions").values()) == pytest.approx(3.0)
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -169,7 +149,7 @@ def test_unicode_channel_names_survive(model):
     # One path, two channels: whatever the split, the keys come back intact and sum to 1 / 9.
     table = attribute(paths_of([("Événement 🎉 > 邮件", 1, 9, 0)]), model)
     assert set(table.column("key").to_pylist()) == {"Événement 🎉", "邮件"}
-    assert sum(as_dict(table, "revenue").values()) == pytest.approx(9.0)
+    assert sum(by_key(table, "revenue").values()) == pytest.approx(9.0)
 
 
 def test_unknown_model_is_named_in_the_error():

@@ -1,28 +1,9 @@
 """Exact Markov removal-effect attribution on small chains solved by hand in the comments."""
 
-import pyarrow as pa
 import pytest
 
-from closedloop.engine.journeys import paths_from_channelattribution
 from closedloop.engine.markov import markov_attribution
-
-
-def paths_of(rows):
-    path, conv, rev, null = zip(*rows, strict=True)
-    return paths_from_channelattribution(
-        pa.table(
-            {
-                "path": list(path),
-                "total_conversions": [float(c) for c in conv],
-                "total_conversion_value": [float(r) for r in rev],
-                "total_null": [float(n) for n in null],
-            }
-        )
-    )
-
-
-def column(table, name):
-    return dict(zip(table.column("key").to_pylist(), table.column(name).to_pylist(), strict=True))
+from tests.engine.attribution_paths import by_key, paths_of
 
 
 def test_order_1_three_paths_two_channels():
@@ -45,10 +26,10 @@ def test_order_1_three_paths_two_channels():
     # Remove a: V = 1/5·30 = 6 → effect 3/4.  Remove b: V = 4/5·6 = 24/5 → effect 4/5.
     # Shares 3/4 : 4/5 = 15/31 : 16/31 of 120 → a 1800/31, b 1920/31.
     table = markov_attribution(paths_of([("a > b", 1, 90, 1), ("b > a", 1, 30, 0), ("a", 0, 0, 2)]))
-    assert column(table, "removal_effect") == pytest.approx({"a": 5 / 6, "b": 3 / 5})
-    assert column(table, "conversions") == pytest.approx({"a": 50 / 43, "b": 36 / 43})
-    assert column(table, "removal_effect_revenue") == pytest.approx({"a": 3 / 4, "b": 4 / 5})
-    assert column(table, "revenue") == pytest.approx({"a": 1800 / 31, "b": 1920 / 31})
+    assert by_key(table, "removal_effect") == pytest.approx({"a": 5 / 6, "b": 3 / 5})
+    assert by_key(table, "conversions") == pytest.approx({"a": 50 / 43, "b": 36 / 43})
+    assert by_key(table, "removal_effect_revenue") == pytest.approx({"a": 3 / 4, "b": 4 / 5})
+    assert by_key(table, "revenue") == pytest.approx({"a": 1800 / 31, "b": 1920 / 31})
 
 
 def test_order_2_states_are_pairs_of_channels():
@@ -69,9 +50,9 @@ def test_order_2_states_are_pairs_of_channels():
     #   shares 0.7 : 1 : 0.6 of 100 → a 700/23, b 1000/23, c 600/23.
     paths = paths_of([("a > b > c", 1, 60, 0), ("b > c", 0, 0, 1), ("a > b > a", 1, 40, 1)])
     table = markov_attribution(paths, order=2)
-    assert column(table, "removal_effect") == pytest.approx({"a": 3 / 4, "b": 1.0, "c": 1 / 2})
-    assert column(table, "conversions") == pytest.approx({"a": 2 / 3, "b": 8 / 9, "c": 4 / 9})
-    assert column(table, "revenue") == pytest.approx({"a": 700 / 23, "b": 1000 / 23, "c": 600 / 23})
+    assert by_key(table, "removal_effect") == pytest.approx({"a": 3 / 4, "b": 1.0, "c": 1 / 2})
+    assert by_key(table, "conversions") == pytest.approx({"a": 2 / 3, "b": 8 / 9, "c": 4 / 9})
+    assert by_key(table, "revenue") == pytest.approx({"a": 700 / 23, "b": 1000 / 23, "c": 600 / 23})
 
 
 def test_order_3_windows_and_paths_shorter_than_the_order():
@@ -89,7 +70,7 @@ def test_order_3_windows_and_paths_shorter_than_the_order():
         [("a > b > c > e", 1, 0, 0), ("a > b > c > d", 1, 0, 0), ("a > b > c", 0, 0, 2), ("d > e", 0, 0, 1)]
     )
     table = markov_attribution(paths, order=3)
-    assert column(table, "conversions") == pytest.approx({"a": 0.5, "b": 0.5, "c": 0.5, "d": 0.25, "e": 0.25})
+    assert by_key(table, "conversions") == pytest.approx({"a": 0.5, "b": 0.5, "c": 0.5, "d": 0.25, "e": 0.25})
 
 
 def test_repeated_channels_merge_without_changing_probabilities():
@@ -98,8 +79,8 @@ def test_repeated_channels_merge_without_changing_probabilities():
     # Remove a: P = 1/2·1/2 = 1/4 → 1/2.  Remove b: P = 0 → 1.  Shares 1/3, 2/3 of 1.
     # (Keeping the self-loops a→a, b→b would give the same: a self-loop only rescales exits.)
     table = markov_attribution(paths_of([("a > a > b", 1, 3, 0), ("b > b", 0, 0, 1)]))
-    assert column(table, "conversions") == pytest.approx({"a": 1 / 3, "b": 2 / 3})
-    assert column(table, "revenue") == pytest.approx({"a": 1.0, "b": 2.0})
+    assert by_key(table, "conversions") == pytest.approx({"a": 1 / 3, "b": 2 / 3})
+    assert by_key(table, "revenue") == pytest.approx({"a": 1.0, "b": 2.0})
 
 
 def test_null_paths_lower_a_channels_share():
@@ -107,23 +88,23 @@ def test_null_paths_lower_a_channels_share():
     # effects 1, 1 → 1/2 each. Adding 3 nulls on "b" alone (start→a 1, start→b 3, a→b 1,
     # b→conv 1, b→null 3): P = 1/4·1/4 + 3/4·1/4 = 1/4; remove a: P = 3/16 → effect 1/4;
     # remove b: 0 → 1. Shares 1/5, 4/5.
-    assert column(markov_attribution(paths_of([("a > b", 1, 0, 0)])), "conversions") == pytest.approx(
+    assert by_key(markov_attribution(paths_of([("a > b", 1, 0, 0)])), "conversions") == pytest.approx(
         {"a": 0.5, "b": 0.5}
     )
     with_nulls = markov_attribution(paths_of([("a > b", 1, 0, 0), ("b", 0, 0, 3)]))
-    assert column(with_nulls, "conversions") == pytest.approx({"a": 0.2, "b": 0.8})
+    assert by_key(with_nulls, "conversions") == pytest.approx({"a": 0.2, "b": 0.8})
 
 
 def test_unicode_channels():
     # Same chain as test_repeated_channels_merge... with other names: shares 1/3, 2/3.
     table = markov_attribution(paths_of([("Événement > 邮件", 1, 0, 0), ("邮件", 0, 0, 1)]))
-    assert column(table, "conversions") == pytest.approx({"Événement": 1 / 3, "邮件": 2 / 3})
+    assert by_key(table, "conversions") == pytest.approx({"Événement": 1 / 3, "邮件": 2 / 3})
 
 
 def test_no_conversions_and_no_revenue_give_zeros():
     table = markov_attribution(paths_of([("a > b", 0, 0, 2), ("b", 0, 0, 1)]))
-    assert column(table, "conversions") == {"a": 0.0, "b": 0.0}
-    assert column(table, "revenue") == {"a": 0.0, "b": 0.0}
+    assert by_key(table, "conversions") == {"a": 0.0, "b": 0.0}
+    assert by_key(table, "revenue") == {"a": 0.0, "b": 0.0}
 
 
 @pytest.mark.parametrize("order", [0, -1, 1.5])

@@ -1,28 +1,9 @@
 """Exact Shapley attribution, checked against coalition sums worked out by hand."""
 
-import pyarrow as pa
 import pytest
 
-from closedloop.engine.journeys import paths_from_channelattribution
 from closedloop.engine.shapley import MAX_CHANNELS, shapley_attribution
-
-
-def paths_of(rows):
-    path, conv, rev, null = zip(*rows, strict=True)
-    return paths_from_channelattribution(
-        pa.table(
-            {
-                "path": list(path),
-                "total_conversions": [float(c) for c in conv],
-                "total_conversion_value": [float(r) for r in rev],
-                "total_null": [float(n) for n in null],
-            }
-        )
-    )
-
-
-def column(table, name):
-    return dict(zip(table.column("key").to_pylist(), table.column(name).to_pylist(), strict=True))
+from tests.engine.attribution_paths import by_key, paths_of
 
 
 def test_three_channels_by_coalition_sums():
@@ -48,8 +29,8 @@ def test_three_channels_by_coalition_sums():
         ]
     )
     table = shapley_attribution(paths)
-    assert column(table, "conversions") == pytest.approx({"a": 1.5, "b": 1.5, "c": 2.0})
-    assert column(table, "revenue") == pytest.approx({"a": 185 / 3, "b": 185 / 3, "c": 170 / 3})
+    assert by_key(table, "conversions") == pytest.approx({"a": 1.5, "b": 1.5, "c": 2.0})
+    assert by_key(table, "revenue") == pytest.approx({"a": 185 / 3, "b": 185 / 3, "c": 170 / 3})
 
 
 def test_equals_an_equal_split_among_each_paths_distinct_channels():
@@ -58,14 +39,14 @@ def test_equals_an_equal_split_among_each_paths_distinct_channels():
     # "e" (2 conv, 4) → e 2 (4); "d > e > f" (3 conv, 9) → 1 each (3 each).
     paths = paths_of([("d > e > d", 1, 6, 0), ("e", 2, 4, 1), ("d > e > f", 3, 9, 0)])
     table = shapley_attribution(paths)
-    assert column(table, "conversions") == pytest.approx({"d": 1.5, "e": 3.5, "f": 1.0})
-    assert column(table, "revenue") == pytest.approx({"d": 6.0, "e": 10.0, "f": 3.0})
+    assert by_key(table, "conversions") == pytest.approx({"d": 1.5, "e": 3.5, "f": 1.0})
+    assert by_key(table, "revenue") == pytest.approx({"d": 6.0, "e": 10.0, "f": 3.0})
 
 
 def test_unicode_and_zero_revenue():
     table = shapley_attribution(paths_of([("Événement 🎉 > 邮件", 2, 0, 0)]))
-    assert column(table, "conversions") == pytest.approx({"Événement 🎉": 1.0, "邮件": 1.0})
-    assert column(table, "revenue") == {"Événement 🎉": 0.0, "邮件": 0.0}
+    assert by_key(table, "conversions") == pytest.approx({"Événement 🎉": 1.0, "邮件": 1.0})
+    assert by_key(table, "revenue") == {"Événement 🎉": 0.0, "邮件": 0.0}
 
 
 def test_too_many_channels_on_converting_paths_is_refused_clearly():
@@ -78,7 +59,7 @@ def test_channels_only_on_failed_paths_do_not_count_toward_the_limit():
     # 17 channels exist but only 2 appear on a converting path; the others are null players.
     failed = " > ".join(f"c{i}" for i in range(MAX_CHANNELS))
     table = shapley_attribution(paths_of([("x > y", 1, 2, 0), (failed, 0, 0, 5)]))
-    values = column(table, "conversions")
+    values = by_key(table, "conversions")
     assert values["x"] == pytest.approx(0.5)
     assert values["y"] == pytest.approx(0.5)
     assert values["c0"] == 0.0
