@@ -51,3 +51,20 @@ class Permission:
     DECIDE_HANDOFFS = frozenset({Role.HEAD_OF_SALES, Role.SALES_REP})
     VIEW_HANDOFF_REJECTIONS = INTERNAL
     MANAGE_ROUTING = frozenset({Role.ADMIN, Role.HEAD_OF_SALES})
+    # SLA clocks and notifications (DESIGN §3.3): reps see their own clocks, heads and admins all.
+    VIEW_SLA_REPORT = INTERNAL
+    # Insights (DESIGN §3.5): one set of numbers for both teams; partners see their campaigns only.
+    VIEW_INSIGHTS = EVERYONE
+    # Lead scoring (issue: scoring): everyone internal reads scores; the heads tune the model.
+    VIEW_SCORING = INTERNAL
+    MANAGE_SCORING = frozenset({Role.ADMIN, Role.HEAD_OF_MARKETING, Role.HEAD_OF_SALES})
+    # Marketing automation: marketing builds and runs nurture workflows.
+    VIEW_AUTOMATION = INTERNAL
+    MANAGE_AUTOMATION = frozenset({Role.ADMIN, Role.HEAD_OF_MARKETING, Role.MARKETER})
+    # Personas and content: both teams co-author; partners read published content.
+    VIEW_CONTENT = EVERYONE
+    EDIT_CONTENT = INTERNAL
+    # Goals, meetings, brainstorms and the live feed: shared by both teams.
+    VIEW_MEETINGS = INTERNAL
+    EDIT_MEETINGS = INTERNAL
+    MANAGE_GOALS = frozenset({Role.ADMIN, Role.HEAD_OF_MARKETING, Role.HEAD_OF_SALES})

@@ -37,6 +37,11 @@ INSTALLED_APPS = [
     "closedloop.agreement",
     "closedloop.alarms",
     "closedloop.handoff",
+    "closedloop.notifications",
+    "closedloop.scoring",
+    "closedloop.automation",
+    "closedloop.content",
+    "closedloop.meetings",
     "closedloop.web",
 ]
 
@@ -102,6 +107,19 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("CLOSEDLOOP_TIME_ZONE", "UTC")
+
+# Outgoing email (notifications, SLA breaches, nurture emails). Defaults suit a local relay.
+EMAIL_BACKEND = os.environ.get("CLOSEDLOOP_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("CLOSEDLOOP_EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("CLOSEDLOOP_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("CLOSEDLOOP_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("CLOSEDLOOP_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("CLOSEDLOOP_EMAIL_STARTTLS", "0") == "1"
+EMAIL_USE_SSL = os.environ.get("CLOSEDLOOP_EMAIL_SSL", "0") == "1"
+EMAIL_TIMEOUT = int(os.environ.get("CLOSEDLOOP_EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("CLOSEDLOOP_EMAIL_FROM", "closedloop <closedloop@localhost>")
+# Links in emails need the public address of this installation.
+CLOSEDLOOP_BASE_URL = os.environ.get("CLOSEDLOOP_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 USE_I18N = True
 USE_TZ = True
 

@@ -23,5 +23,11 @@ urlpatterns = [
     path("audit/", include("closedloop.audit.urls")),
     path("alarms/", include("closedloop.alarms.urls")),
     path("handoff/", include("closedloop.handoff.urls")),
+    path("insights/", include("closedloop.insights.urls")),
+    path("notifications/", include("closedloop.notifications.urls")),
+    path("scoring/", include("closedloop.scoring.urls")),
+    path("automation/", include("closedloop.automation.urls")),
+    path("content/", include("closedloop.content.urls")),
+    path("meetings/", include("closedloop.meetings.urls")),
     path("", include("closedloop.web.urls")),
 ]

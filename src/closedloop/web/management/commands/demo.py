@@ -14,6 +14,7 @@ from django.db import connection
 
 from closedloop.alarms.services import alarms_check
 from closedloop.demo import company
+from closedloop.demo.extras import demo_extras_seed
 from closedloop.demo.generator import (
     DEFAULT_CONTACTS,
     DEFAULT_SEED,
@@ -86,6 +87,7 @@ class Command(BaseCommand):
             # hourly check would have done by now.
             checked = alarms_check()
             self.stdout.write(f"  {len(checked.raised)} alarms raised (open /alarms/ to see them)")
+            demo_extras_seed(self.stdout.write)
         else:
             summary = demo_summary_read()
             self.stdout.write(f"Reusing the demo data in {self._where()} (--reset starts over).")

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AutomationConfig(AppConfig):
+    name = "closedloop.automation"
+    label = "automation"
+    verbose_name = "Marketing automation"
