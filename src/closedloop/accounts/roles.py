@@ -53,6 +53,7 @@ class Permission:
     MANAGE_ROUTING = frozenset({Role.ADMIN, Role.HEAD_OF_SALES})
     # SLA clocks and notifications (DESIGN §3.3): reps see their own clocks, heads and admins all.
     VIEW_SLA_REPORT = INTERNAL
+    MANAGE_BUSINESS_CALENDAR = frozenset({Role.ADMIN, Role.HEAD_OF_MARKETING, Role.HEAD_OF_SALES})
     # Insights (DESIGN §3.5): one set of numbers for both teams; partners see their campaigns only.
     VIEW_INSIGHTS = EVERYONE
     # Lead scoring (issue: scoring): everyone internal reads scores; the heads tune the model.

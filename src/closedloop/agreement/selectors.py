@@ -191,6 +191,33 @@ class AgreementTerms:
         ]
 
 
+# Signed versions never change, so the active version's terms are kept between calls: the hot
+# paths (every ingest batch, every routed lead, every SLA clock) then cost one small query to learn
+# which version is active. The key includes the activation and update times because ids can be
+# reused (a rolled-back test, a restored backup).
+_active_terms_cache: dict[tuple, AgreementTerms] = {}
+
+
+def agreement_terms_active() -> AgreementTerms | None:
+    """The active version's terms, cached per activation; None before the first signing."""
+    key = (
+        AgreementVersion.objects.filter(status=Status.ACTIVE)
+        .order_by()
+        .values_list("pk", "activated_at", "updated_at")
+        .first()
+    )
+    if key is None:
+        return None
+    terms = _active_terms_cache.get(key)
+    if terms is None:
+        terms = agreement_terms_get()
+        if terms is None:
+            return None
+        _active_terms_cache.clear()
+        _active_terms_cache[key] = terms
+    return terms
+
+
 def agreement_terms_get(*, version: AgreementVersion | None = None) -> AgreementTerms | None:
     """The terms of `version`, or of the active version when none is given (None if nothing is active)."""
     if version is None:

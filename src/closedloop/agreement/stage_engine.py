@@ -30,11 +30,11 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from closedloop.agreement.models import AgreementVersion, Status
-from closedloop.agreement.selectors import AgreementTerms, agreement_terms_get
+from closedloop.agreement.selectors import AgreementTerms, agreement_terms_active
 from closedloop.agreement.stage_facts import ID_CHUNK, contact_facts
 from closedloop.bulk_insert import rows_insert
 from closedloop.crm.models import Contact, StageTransition
+from closedloop.crm.signals import contacts_entered_stage
 from closedloop.rules import Rule, parse
 
 _DETAIL_MAX = StageTransition._meta.get_field("detail").max_length or 500
@@ -71,29 +71,8 @@ class _StageRule:
     rule: Rule
 
 
-# Signed versions never change, so the active version's terms are kept between calls: the hot
-# path (every ingest batch) then costs one small query to learn which version is active. The key
-# includes the activation time because ids can be reused (a rolled-back test, a restored backup).
-_terms_cache: dict[tuple, AgreementTerms] = {}
-
-
 def _active_terms() -> AgreementTerms | None:
-    key = (
-        AgreementVersion.objects.filter(status=Status.ACTIVE)
-        .order_by()
-        .values_list("pk", "activated_at", "updated_at")
-        .first()
-    )
-    if key is None:
-        return None
-    terms = _terms_cache.get(key)
-    if terms is None:
-        terms = agreement_terms_get()
-        if terms is None:
-            return None
-        _terms_cache.clear()
-        _terms_cache[key] = terms
-    return terms
+    return agreement_terms_active()
 
 
 def _stage_rules(terms: AgreementTerms) -> list[_StageRule]:
@@ -183,8 +162,11 @@ def stages_reevaluate(
                 target.rule.source[:_RULE_MAX],
             )
         )
+    moves, rows = _still_where_read(moves, rows)
     rows_insert(StageTransition, _TRANSITION_FIELDS, rows)
     _stages_update(moves)
+    for stage, ids in _ids_by_target(moves).items():
+        contacts_entered_stage.send(sender=Contact, stage=stage, contact_ids=ids)
     return ReevaluationResult(
         version_number=terms.number,
         evaluated=len(facts),
@@ -193,12 +175,34 @@ def stages_reevaluate(
     )
 
 
-def _stages_update(moves: list[StageMove]) -> None:
-    updated_at = timezone.now()
+def _still_where_read(moves: list[StageMove], rows: list[tuple]) -> tuple[list[StageMove], list[tuple]]:
+    """Lock the contacts about to move and drop those another transaction moved since their facts
+    were read (a rep rejecting the lead, a concurrent ingest). On SQLite the write lock taken at
+    BEGIN already serialises writers; on PostgreSQL this closes the read-then-write gap."""
+    if not moves or transaction.get_connection().vendor == "sqlite":
+        return moves, rows
+    ids = [m.contact_id for m in moves]
+    current: dict[int, str] = {}
+    for start in range(0, len(ids), ID_CHUNK):
+        chunk = ids[start : start + ID_CHUNK]
+        locked = Contact.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+        current.update(locked.values_list("pk", "lifecycle_stage"))
+    keep = [i for i, m in enumerate(moves) if current.get(m.contact_id) == m.from_stage]
+    if len(keep) == len(moves):
+        return moves, rows
+    return [moves[i] for i in keep], [rows[i] for i in keep]
+
+
+def _ids_by_target(moves: list[StageMove]) -> dict[str, list[int]]:
     by_target: dict[str, list[int]] = {}
     for move in moves:
         by_target.setdefault(move.to_stage, []).append(move.contact_id)
-    for stage, ids in by_target.items():
+    return by_target
+
+
+def _stages_update(moves: list[StageMove]) -> None:
+    updated_at = timezone.now()
+    for stage, ids in _ids_by_target(moves).items():
         for start in range(0, len(ids), ID_CHUNK):
             # update() skips auto_now, so updated_at is set here.
             Contact.objects.filter(pk__in=ids[start : start + ID_CHUNK]).update(

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "closedloop.alarms",
     "closedloop.handoff",
     "closedloop.notifications",
+    "closedloop.sla",
     "closedloop.scoring",
     "closedloop.automation",
     "closedloop.content",
@@ -109,14 +110,21 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("CLOSEDLOOP_TIME_ZONE", "UTC")
 
 # Outgoing email (notifications, SLA breaches, nurture emails). Defaults suit a local relay.
-EMAIL_BACKEND = os.environ.get("CLOSEDLOOP_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = os.environ.get("CLOSEDLOOP_EMAIL_HOST", "127.0.0.1")
-EMAIL_PORT = int(os.environ.get("CLOSEDLOOP_EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("CLOSEDLOOP_EMAIL_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("CLOSEDLOOP_EMAIL_PASSWORD", "")
-EMAIL_USE_TLS = os.environ.get("CLOSEDLOOP_EMAIL_STARTTLS", "0") == "1"
-EMAIL_USE_SSL = os.environ.get("CLOSEDLOOP_EMAIL_SSL", "0") == "1"
-EMAIL_TIMEOUT = int(os.environ.get("CLOSEDLOOP_EMAIL_TIMEOUT", "10"))
+# Django 6.1's MAILERS; code sends through django.core.mail (mailers.default).
+MAILERS = {
+    "default": {
+        "BACKEND": os.environ.get("CLOSEDLOOP_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),
+        "OPTIONS": {
+            "host": os.environ.get("CLOSEDLOOP_EMAIL_HOST", "127.0.0.1"),
+            "port": int(os.environ.get("CLOSEDLOOP_EMAIL_PORT", "25")),
+            "username": os.environ.get("CLOSEDLOOP_EMAIL_USER", ""),
+            "password": os.environ.get("CLOSEDLOOP_EMAIL_PASSWORD", ""),
+            "use_tls": os.environ.get("CLOSEDLOOP_EMAIL_STARTTLS", "0") == "1",
+            "use_ssl": os.environ.get("CLOSEDLOOP_EMAIL_SSL", "0") == "1",
+            "timeout": int(os.environ.get("CLOSEDLOOP_EMAIL_TIMEOUT", "10")),
+        },
+    }
+}
 DEFAULT_FROM_EMAIL = os.environ.get("CLOSEDLOOP_EMAIL_FROM", "closedloop <closedloop@localhost>")
 # Links in emails need the public address of this installation.
 CLOSEDLOOP_BASE_URL = os.environ.get("CLOSEDLOOP_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

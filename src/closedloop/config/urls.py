@@ -24,6 +24,7 @@ urlpatterns = [
     path("alarms/", include("closedloop.alarms.urls")),
     path("handoff/", include("closedloop.handoff.urls")),
     path("insights/", include("closedloop.insights.urls")),
+    path("sla/", include("closedloop.sla.urls")),
     path("notifications/", include("closedloop.notifications.urls")),
     path("scoring/", include("closedloop.scoring.urls")),
     path("automation/", include("closedloop.automation.urls")),

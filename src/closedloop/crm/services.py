@@ -14,6 +14,7 @@ from closedloop.agreement.stage_engine import stages_reevaluate
 from closedloop.crm.lifecycle import STAGE_ORDER
 from closedloop.crm.models import Account, Contact, StageTransition
 from closedloop.crm.names import normalize_company_name, normalize_email
+from closedloop.crm.signals import contacts_entered_stage
 
 CONTACT_FIELDS = ("first_name", "last_name", "title", "phone", "persona")
 
@@ -56,6 +57,7 @@ def contact_change_stage(
     )
     contact.lifecycle_stage = to_stage
     contact.save(update_fields=["lifecycle_stage", "updated_at"])
+    contacts_entered_stage.send(sender=Contact, stage=to_stage, contact_ids=[contact.pk])
     return transition
 
 

@@ -6,10 +6,11 @@ from django.db.models import Count, Prefetch, QuerySet
 
 from closedloop.accounts.models import User
 from closedloop.accounts.roles import Role
-from closedloop.agreement.selectors import agreement_terms_get
+from closedloop.agreement.selectors import agreement_terms_active
 from closedloop.crm.lifecycle import Stage
 from closedloop.crm.models import StageTransition
 from closedloop.handoff.models import Handoff, HandoffStatus, RejectionReason
+from closedloop.sla.models import SlaClock
 from closedloop.tracking.models import Event
 
 TOUCHPOINTS_SHOWN = 5
@@ -22,7 +23,7 @@ def lead_queue_for(
     top, with contact, company, first-touch campaign and landing page, the last five touchpoints and
     the stage change that made the lead sales-ready — a fixed number of queries for any length."""
     if ready_stage is None:
-        terms = agreement_terms_get()
+        terms = agreement_terms_active()
         ready_stage = terms.sales_ready_stage if terms else Stage.SQL
     handoffs = Handoff.objects.select_related(
         "contact__account",
@@ -42,6 +43,7 @@ def lead_queue_for(
             queryset=StageTransition.objects.filter(to_stage=ready_stage).order_by("-at", "-id")[:1],
             to_attr="ready_transitions",
         ),
+        Prefetch("sla_clocks", queryset=SlaClock.objects.select_related("owner").order_by("due_at")),
     )
     if rep is not None:
         handoffs = handoffs.filter(routed_to=rep)

@@ -10,20 +10,22 @@ from django.utils import timezone
 
 from closedloop.accounts.models import User
 from closedloop.accounts.roles import Permission, Role
-from closedloop.agreement.selectors import agreement_terms_get
+from closedloop.agreement.selectors import agreement_terms_active
 from closedloop.audit.services import audit_record
 from closedloop.crm.lifecycle import STAGE_ORDER, Stage
 from closedloop.crm.models import Contact, StageTransition
 from closedloop.crm.services import contact_change_stage
 from closedloop.handoff.models import Handoff, HandoffStatus, RejectionReason, RepAvailability, RoutingRule
 from closedloop.handoff.routing import route_decide
+from closedloop.notifications.services import notify
 from closedloop.rules import validate
+from closedloop.sla.services import sla_clocks_on_decision, sla_clocks_start
 
 
 def handoff_stages() -> tuple[str, str, int | None]:
     """(sales-ready stage, nurture stage, active agreement version id). Nurture is the stage just
     before sales-ready in the agreement's order: MQL by default."""
-    terms = agreement_terms_get()
+    terms = agreement_terms_active()
     if terms is None:
         return Stage.SQL, Stage.MQL, None
     order = list(terms.stage_order) or list(STAGE_ORDER)
@@ -65,6 +67,16 @@ def handoff_route(*, contact: Contact, now: datetime | None = None) -> Handoff:
     previous_owner = contact.owner_id
     contact.owner = decision.rep
     contact.save(update_fields=["owner", "updated_at"])
+    clocks = sla_clocks_start(handoff=handoff)
+    due = min((c.due_at for c in clocks), default=None)
+    notify(
+        [decision.rep],
+        kind="lead_routed",
+        title=f"New lead for you: {contact}",
+        body=decision.reason + (f" First clock due {timezone.localtime(due):%a %d %b %H:%M}." if due else ""),
+        link=f"/contacts/{contact.pk}/",
+        dedupe_key=f"handoff-routed:{handoff.pk}",
+    )
     audit_record(
         actor=None,
         action="handoff.route",
@@ -96,6 +108,7 @@ def handoff_accept(*, handoff: Handoff, by: User, now: datetime | None = None) -
     handoff.decided_at = now
     handoff.decided_by = by
     handoff.save(update_fields=["status", "decided_at", "decided_by"])
+    sla_clocks_on_decision(handoff=handoff)
     audit_record(
         actor=by, action="handoff.accept", obj=handoff, summary=f"Accepted {handoff.contact}", at=now
     )
@@ -125,6 +138,7 @@ def handoff_reject(
     handoff.reason_code = reason.code
     handoff.comment = comment
     handoff.save(update_fields=["status", "decided_at", "decided_by", "reason_code", "comment"])
+    sla_clocks_on_decision(handoff=handoff)
     _, nurture, _ = handoff_stages()
     detail = f"Rejected by sales: {reason.label}" + (f" — {comment}" if comment else "")
     contact_change_stage(
@@ -181,7 +195,7 @@ def handoffs_route_pending(*, now: datetime | None = None) -> list[Handoff]:
 
 
 def _stages_before(ready: str) -> list[str]:
-    terms = agreement_terms_get()
+    terms = agreement_terms_active()
     order = list(terms.stage_order) if terms else list(STAGE_ORDER)
     return order[: order.index(ready)] if ready in order else []
 

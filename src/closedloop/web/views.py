@@ -9,6 +9,7 @@ from closedloop.accounts.access import requires
 from closedloop.accounts.roles import Permission
 from closedloop.crm import selectors as crm_selectors
 from closedloop.insights import selectors as insights_selectors
+from closedloop.sla import selectors as sla_selectors
 from closedloop.web.forms import ContactFilterForm, DashboardFilterForm
 
 CONTACTS_PER_PAGE = 50
@@ -77,5 +78,6 @@ def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
         "history": crm_selectors.contact_stage_history(contact=contact),
         "deals": crm_selectors.contact_deals(contact=contact),
         "activities": crm_selectors.contact_activities(contact=contact)[:ACTIVITIES_SHOWN],
+        "sla_clocks": list(sla_selectors.clocks_for_contact(contact_id=contact.pk)),
     }
     return render(request, "web/contact_detail.html", context)

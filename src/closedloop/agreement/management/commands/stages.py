@@ -3,23 +3,12 @@ over contacts and move them forward (docs/agreement.md, "The stage engine"). Run
 version becomes active; event ingest and contact edits re-evaluate the contacts they touch."""
 
 import time
-from datetime import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from closedloop.agreement.stage_engine import stages_reevaluate
-
-
-def _parse_now(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    parsed = parse_datetime(value)
-    if parsed is None:
-        raise CommandError(f"--now: {value!r} is not an ISO 8601 date and time (e.g. 2026-03-31T09:00:00Z)")
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+from closedloop.config.command_options import parse_now
 
 
 def _parse_ids(value: str) -> list[int]:
@@ -42,7 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         ids = None if options["all"] else _parse_ids(options["contacts"])
         started = time.perf_counter()
-        result = stages_reevaluate(contact_ids=ids, now=_parse_now(options["now"]))
+        result = stages_reevaluate(contact_ids=ids, now=parse_now(options["now"]))
         seconds = time.perf_counter() - started
         if result.version_number is None:
             self.stdout.write("No active agreement: nothing to evaluate.")

@@ -3,27 +3,14 @@ Idempotent; schedule it at least hourly (docs/alarms.md). closedloop alarms list
 active alarms."""
 
 import json
-from datetime import datetime
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.core.management.base import BaseCommand, CommandParser
 
 from closedloop.alarms.detectors import DETECTORS
 from closedloop.alarms.models import ACTIVE_STATUSES, Alarm
 from closedloop.alarms.services import alarms_check
-
-
-def _parse_now(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    parsed = parse_datetime(value)
-    if parsed is None:
-        raise CommandError(f"--now: {value!r} is not an ISO 8601 date and time (e.g. 2026-03-31T09:00:00Z)")
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
-    return parsed
+from closedloop.config.command_options import parse_now
 
 
 class Command(BaseCommand):
@@ -47,7 +34,7 @@ class Command(BaseCommand):
         if options["action"] == "list":
             self._list(as_json=options["json"])
             return
-        result = alarms_check(now=_parse_now(options["now"]), kinds=options["kind"])
+        result = alarms_check(now=parse_now(options["now"]), kinds=options["kind"])
         if options["json"]:
             payload = {
                 "now": result.now.isoformat(),

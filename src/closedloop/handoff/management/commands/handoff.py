@@ -3,9 +3,8 @@ Idempotent; schedule it every few minutes (docs/handoff.md)."""
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from closedloop.config.command_options import parse_now
 from closedloop.handoff.services import handoffs_route_pending
 
 
@@ -17,13 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--now", help="pretend it is this ISO 8601 time (for replays and tests)")
 
     def handle(self, *args: object, **options: object) -> None:
-        now = None
-        if options.get("now"):
-            now = parse_datetime(str(options["now"]))
-            if now is None:
-                raise CommandError(f"--now: {options['now']!r} is not an ISO 8601 date and time")
-            if timezone.is_naive(now):
-                now = timezone.make_aware(now)
+        now = parse_now(options.get("now"))  # type: ignore[arg-type]
         try:
             handoffs = handoffs_route_pending(now=now)
         except ValidationError as exc:
