@@ -38,6 +38,11 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
+    # Load every URL module (and the libraries they import) here, not inside the first request,
+    # whose time counts against the browser's navigation timeout.
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     page = context.new_page()
