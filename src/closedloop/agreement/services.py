@@ -80,6 +80,16 @@ def _frozen_error(version: AgreementVersion) -> ValidationError:
     )
 
 
+def _lock_version_numbers() -> None:
+    """Two drafts started at the same moment must not both take number n+1. SQLite's write lock,
+    taken when the transaction begins, already serialises them; PostgreSQL gets a lock held until
+    this transaction ends."""
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('closedloop.agreement_version_number'))")
+
+
 @transaction.atomic
 def agreement_draft_create(
     *, by: User, from_version: AgreementVersion | None = None, at: datetime | None = None
@@ -90,6 +100,7 @@ def agreement_draft_create(
     source = from_version or AgreementVersion.objects.filter(status=Status.ACTIVE).first()
     content = content_read(version=source) if source else {**default_content(), "qualifiers": []}
     content["change_note"] = ""
+    _lock_version_numbers()
     number = (AgreementVersion.objects.aggregate(n=Max("number"))["n"] or 0) + 1
     version = AgreementVersion(
         number=number, status=Status.DRAFT, parent=source, created_by=by, created_at=at, updated_at=at
