@@ -3,7 +3,7 @@ campaign's recent clicks are judged against the rate at which clicks become lead
 its own earlier history when it has enough, else on the other campaigns of its channel — allowing
 for the time those outcomes usually take. docs/alarms.md states the statistics.
 
-In short, for each outcome (lead, MQL):
+In short, for each outcome (lead, MQL, handoff accepted by sales):
     rate r      = outcomes reached in the baseline window / ad clicks in that window
     lag CDF F   = share of the baseline's outcomes reached within t of the contact's first touch
     expected E  = r × Σ over the campaign's clicks in the last 14 days of F(now − click time)
@@ -29,6 +29,7 @@ from closedloop.alarms.models import AlarmKind, Severity
 from closedloop.alarms.significance import p_text, poisson_cdf
 from closedloop.crm.lifecycle import STAGE_ORDER, Stage, stage_rank
 from closedloop.crm.models import Contact
+from closedloop.handoff.models import HandoffStatus
 from closedloop.tracking.models import Campaign, Channel, Event, EventType
 
 KIND = AlarmKind.CAMPAIGN_CONVERSION_GAP
@@ -99,20 +100,34 @@ def mqls_reached(campaign_ids: Iterable[int], since: datetime, until: datetime) 
     return _reached_rows(qs, "mql_at")
 
 
+def accepted_reached(campaign_ids: Iterable[int], since: datetime, until: datetime) -> list[Reached]:
+    """The first time sales accepted each contact (seed 000: "no accepted handoffs" is the alarm
+    sales would have raised themselves, had anyone asked)."""
+    qs = (
+        Contact.objects.filter(source_campaign_id__in=list(campaign_ids))
+        .annotate(accepted_at=Min("handoffs__decided_at", filter=Q(handoffs__status=HandoffStatus.ACCEPTED)))
+        .filter(accepted_at__gte=since, accepted_at__lt=until)
+    )
+    return _reached_rows(qs, "accepted_at")
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """A step of the funnel a campaign's clicks should lead to. The handoff app (DESIGN §3.3) adds
-    "accepted handoff" here: an Outcome whose `reached` reads acceptance times from its selectors."""
+    """A step of the funnel a campaign's clicks should lead to."""
 
     key: str
     singular: str
     plural: str
     reached: Callable[[Iterable[int], datetime, datetime], list[Reached]]
+    # Named in the message even without a baseline; installations that do not record handoffs in
+    # closedloop should not read "0 accepted handoffs" about every campaign.
+    always_counted: bool = True
 
 
 OUTCOMES: tuple[Outcome, ...] = (
     Outcome("lead", "lead", "leads", leads_reached),
     Outcome("mql", "MQL", "MQLs", mqls_reached),
+    Outcome("accepted", "accepted handoff", "accepted handoffs", accepted_reached, always_counted=False),
 )
 
 
@@ -349,7 +364,12 @@ def _message(
     campaign: Campaign, steps: list[StepResult], evidence: dict[str, Any], *, page_unreviewed: bool
 ) -> str:
     day_word = "day" if evidence["days"] == 1 else "days"
-    counts = ", ".join(f"{evidence['observed'][o.key]:,} {o.plural}" for o in OUTCOMES)
+    baselined = {s.outcome.key for s in steps}
+    counts = ", ".join(
+        f"{evidence['observed'][o.key]:,} {o.plural}"
+        for o in OUTCOMES
+        if o.always_counted or o.key in baselined
+    )
     parts = [
         f"{campaign.name}: {evidence['clicks']:,} clicks and {evidence['calls']:,} calls in "
         f"{evidence['days']} {day_word}, {counts}."

@@ -170,3 +170,43 @@ def test_the_check_raises_once_updates_and_resolves_when_the_campaign_stops():
     alarm.refresh_from_db()
     assert [a.pk for a in later.resolved] == [alarm.pk]
     assert (alarm.status, alarm.resolved_at) == (AlarmStatus.RESOLVED, NOW + 20 * DAY)
+
+
+@pytest.mark.django_db
+def test_mqls_that_sales_never_accepts_raise_the_accepted_handoff_step():
+    from closedloop.crm.models import Contact
+    from closedloop.handoff.models import Handoff, HandoffStatus
+    from tests.factories import UserFactory
+
+    rep = UserFactory(username="rep", role="sales_rep")
+    brand = baseline_make()
+    # Sales accepted each of the brand's 20 MQLs one day after it became MQL: 3 days after its click.
+    for contact in Contact.objects.filter(source_campaign=brand, lifecycle_stage="mql"):
+        click = contact.events.get().ts
+        Handoff.objects.create(
+            contact=contact, stage="sql", routed_to=rep, routed_at=click + 2 * DAY, routing_reason="test",
+            status=HandoffStatus.ACCEPTED, decided_at=click + 3 * DAY,
+        )  # fmt: skip
+    trial = campaign_make("PPC – Trial", starts_on=(NOW - 4 * DAY).date(), page_reviewed_at=NOW - 9 * DAY)
+    clicks_add(trial, NOW - 4 * DAY, 100)
+    clicks_add(trial, NOW - 3 * DAY, 100)
+    clicks_add(trial, NOW - DAY, 70)
+    touch = NOW - DAY
+    trial_leads = leads_add(trial, [(touch, touch + HOUR, (("mql", touch + 3 * HOUR),)) for _ in range(30)])
+    for contact in trial_leads:  # every one of them sent back
+        Handoff.objects.create(
+            contact=contact, stage="sql", routed_to=rep, routed_at=touch + 4 * HOUR, routing_reason="test",
+            status=HandoffStatus.REJECTED, decided_at=touch + 5 * HOUR, reason_code="not_a_fit",
+        )  # fmt: skip
+
+    finding = findings()[trial.pk]
+
+    # Accepted handoffs per click at the paid-search rate: 20 / 400 = 0.05, each 3 days after the
+    # click. Only the 200 clicks of 4 and 3 days ago are 3 days old -> 0.05 × 200 = 10.0 expected.
+    _lead, mql, accepted = finding.evidence["steps"]
+    assert (mql["observed"], mql["significant"]) == (30, False)
+    assert (accepted["outcome"], accepted["observed"], accepted["expected"]) == ("accepted", 0, 10.0)
+    assert accepted["median_lag_days"] == 3.0
+    assert accepted["p_value"] == pytest.approx(math.exp(-10))
+    assert finding.raises
+    assert finding.title == "PPC – Trial: clicks but no accepted handoffs"

@@ -161,7 +161,7 @@ def test_the_free_trial_campaign_has_an_alarm_with_the_numbers_and_the_healthy_o
     assert alarm is not None and alarm.severity == "critical"
     evidence = alarm.evidence
     assert (evidence["clicks"], evidence["calls"]) == (mql["clicks"], mql["calls"])
-    assert evidence["observed"] == {"lead": lead["observed"], "mql": 0}
+    assert evidence["observed"] == {"lead": lead["observed"], "mql": 0, "accepted": 0}
     step = mql_step(alarm)
     assert step["baseline"] == "channel"
     assert step["expected"] == pytest.approx(mql["expected"], abs=0.01)
