@@ -6,6 +6,13 @@ Generates N customer journeys (one row each, channelattribution's path format), 
 plus the largest per-channel difference between the two. Run:
 
     .venv/bin/python bench/attribution.py --journeys 1000000 --order 1 --repeat 3 [--output FILE]
+
+With ``--touches N`` it instead times every model computed inside each engine
+(``attribution_compare_run`` on DuckDB, PostgreSQL and ClickHouse) from N generated touchpoints,
+against the Python route (``journeys_build`` + ``paths_from_journeys`` + ``attribution_compare``)
+in the same process, and checks all of them give the same credit:
+
+    .venv/bin/python bench/attribution.py --touches 200000 --repeat 3
 """
 
 from __future__ import annotations
@@ -22,7 +29,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from closedloop.engine.journeys import paths_from_channelattribution
+from closedloop.engine.attribution import attribution_compare
+from closedloop.engine.attribution_engines import attribution_compare_run
+from closedloop.engine.journeys import journeys_build, paths_from_channelattribution, paths_from_journeys
 from closedloop.engine.markov import markov_attribution
 
 CHANNELS = ["email", "paid_search", "organic", "social", "display", "webinar", "referral", "events"]
@@ -109,14 +118,85 @@ def run(journeys: int, order: int, repeat: int) -> dict[str, object]:
     }
 
 
+def touchpoints_generate(n: int, *, seed: int = 7) -> tuple[pa.Table, pa.Table]:
+    """n touches over 90 days for n/8 people, one conversion for every 4 people."""
+    rng = np.random.default_rng(seed)
+    people = max(n // 8, 1)
+    start = np.datetime64("2024-01-01T00:00:00", "us")
+    span_s = 90 * 86_400
+    utc = pa.timestamp("us", tz="UTC")
+    touches = pa.table(
+        {
+            "person_id": pa.array(rng.integers(0, people, n)),
+            "ts": pa.array(
+                start + rng.integers(0, span_s, n).astype("timedelta64[s]"), pa.timestamp("us")
+            ).cast(utc),
+            "channel": pa.array(np.array(CHANNELS)[rng.integers(0, len(CHANNELS), n)]),
+            "is_lead_creation": pa.array(rng.random(n) < 0.05),
+        }
+    )
+    m = max(people // 4, 1)
+    conversions = pa.table(
+        {
+            "person_id": pa.array(rng.integers(0, people, m)),
+            "ts": pa.array(
+                start + rng.integers(0, span_s, m).astype("timedelta64[s]"), pa.timestamp("us")
+            ).cast(utc),
+            "revenue": pa.array(np.round(rng.lognormal(6, 1, m), 2)),
+        }
+    )
+    return touches, conversions
+
+
+def run_engines(touches_n: int, repeat: int) -> dict[str, object]:
+    touches, conversions = touchpoints_generate(touches_n)
+
+    def python_route() -> pa.Table:
+        return attribution_compare(
+            paths_from_journeys(journeys_build(touches, conversions)), measure="revenue"
+        )
+
+    variants = {"python": python_route}
+    for engine in ("duckdb", "postgres", "clickhouse"):
+        variants[engine] = lambda e=engine: attribution_compare_run(
+            touches, conversions, measure="revenue", engine=e
+        )
+    seconds: dict[str, list[float]] = {name: [] for name in variants}
+    results: dict[str, pa.Table] = {}
+    for _ in range(repeat):  # interleaved, so machine noise hits every variant alike
+        for name, fn in variants.items():
+            began = time.perf_counter()
+            results[name] = fn()
+            seconds[name].append(time.perf_counter() - began)
+    reference = results["python"]
+    gap = max(
+        float(np.max(np.abs(results[name].column(m).to_numpy() - reference.column(m).to_numpy())))
+        for name in results
+        for m in reference.column_names[1:]
+    )
+    best = {name: min(times) for name, times in seconds.items()}
+    return {
+        "touches": touches_n,
+        "conversions": conversions.num_rows,
+        "seconds_best": {name: round(t, 3) for name, t in best.items()},
+        "ratio_over_python": {name: round(t / best["python"], 2) for name, t in best.items()},
+        "max_abs_revenue_gap": gap,
+        "total_revenue": float(pc.sum(conversions.column("revenue")).as_py()),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--journeys", type=int, default=1_000_000)
     parser.add_argument("--order", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--output", help="also write the JSON result to this file")
+    parser.add_argument("--touches", type=int, help="time the engines on this many touchpoints instead")
     args = parser.parse_args()
-    result = json.dumps(run(args.journeys, args.order, args.repeat), indent=2)
+    if args.touches:
+        result = json.dumps(run_engines(args.touches, args.repeat), indent=2)
+    else:
+        result = json.dumps(run(args.journeys, args.order, args.repeat), indent=2)
     print(result)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as file:

@@ -1,4 +1,4 @@
-"""Customers from the stage history, churn rate and the retention matrix, by hand."""
+"""Customers from the stage history, churn rate and the retention matrix, by hand, on every engine."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def customers(rows: list[tuple[str, datetime, datetime | None]]) -> pa.Table:
     )
 
 
-def test_customers_from_transitions():
+def test_customers_from_transitions(funnel_engine):
     transitions = pa.table(
         {
             "contact_id": [1, 1, 1, 2, 3, 3, 3, 4],
@@ -40,7 +40,7 @@ def test_customers_from_transitions():
     )
     # 1: customer 10 Jan, churned 5 Mar. 2: customer 20 Jan, active. 3: customer 1 Feb, churned
     # 10 Feb; the win-back on 1 Apr does not reopen the spell. 4 never became a customer.
-    assert customers_from_transitions(transitions).to_pylist() == [
+    assert customers_from_transitions(transitions, engine=funnel_engine).to_pylist() == [
         {"customer_id": 1, "started_at": at(1, 10), "churned_at": at(3, 5)},
         {"customer_id": 2, "started_at": at(1, 20), "churned_at": None},
         {"customer_id": 3, "started_at": at(2, 1), "churned_at": at(2, 10)},
@@ -58,19 +58,19 @@ CHURN = customers(
 )
 
 
-def test_churn_rate_over_customers_active_at_the_start():
+def test_churn_rate_over_customers_active_at_the_start(funnel_engine):
     # Active on 1 Jan: A, B, E → 3. Churned in January: B → 1/3.
-    result = churn_rate(CHURN, Period.month(2024, 1))
+    result = churn_rate(CHURN, Period.month(2024, 1), engine=funnel_engine)
     assert (result.active_at_start, result.churned) == (3, 1)
     assert result.churn_rate == pytest.approx(1 / 3)
     assert result.retention_rate == pytest.approx(2 / 3)
 
 
-def test_churn_rate_without_customers_is_null():
-    assert churn_rate(CHURN, Period.month(2023, 1)).churn_rate is None
+def test_churn_rate_without_customers_is_null(funnel_engine):
+    assert churn_rate(CHURN, Period.month(2023, 1), engine=funnel_engine).churn_rate is None
 
 
-def test_retention_matrix_by_anniversary():
+def test_retention_matrix_by_anniversary(funnel_engine):
     table = customers(
         [
             ("J1", at(1, 10), None),
@@ -83,7 +83,7 @@ def test_retention_matrix_by_anniversary():
             ("Z", at(5, 1), None),  # after as_of: not a customer yet
         ]
     )
-    result = retention_cohorts(table, as_of=at(4, 15), max_months=3)
+    result = retention_cohorts(table, as_of=at(4, 15), max_months=3, engine=funnel_engine)
     assert [c.isoformat() for c in result.cohorts] == ["2024-01-01", "2024-02-01", "2024-04-01"]
     assert result.sizes == (4, 2, 1)
     jan, feb, apr = result.retention

@@ -1,4 +1,6 @@
-"""CPA, CAC, win rate, sales cycle and reporting periods against hand-computed examples."""
+"""CPA, CAC, win rate, sales cycle and reporting periods against hand-computed examples.
+
+The KPI examples run on DuckDB, PostgreSQL and ClickHouse (the `funnel_engine` fixture)."""
 
 from __future__ import annotations
 
@@ -86,10 +88,10 @@ def _acquisitions() -> pa.Table:
     )
 
 
-def test_cpa_per_campaign():
+def test_cpa_per_campaign(funnel_engine):
     # January: A costs 100 + 200 = 300 (the 1 Feb 50 is February) for 3 acquisitions → 100.
     # B costs 300 with no acquisition → CPA null, not infinity. C has 1 acquisition, no cost → 0.
-    result = cpa(_costs(), _acquisitions(), JAN, by="campaign").to_pylist()
+    result = cpa(_costs(), _acquisitions(), JAN, by="campaign", engine=funnel_engine).to_pylist()
     assert result == [
         {"campaign": "A", "cost": 300.0, "acquisitions": 3, "cpa": 100.0},
         {"campaign": "B", "cost": 300.0, "acquisitions": 0, "cpa": None},
@@ -97,9 +99,9 @@ def test_cpa_per_campaign():
     ]
 
 
-def test_cpa_overall():
+def test_cpa_overall(funnel_engine):
     # 600 / 4 = 150.
-    assert cpa(_costs(), _acquisitions(), JAN).to_pylist() == [
+    assert cpa(_costs(), _acquisitions(), JAN, engine=funnel_engine).to_pylist() == [
         {"cost": 600.0, "acquisitions": 4, "cpa": 150.0}
     ]
 
@@ -112,7 +114,7 @@ def test_cpa_names_the_missing_column():
 # --- CAC ---------------------------------------------------------------------------------------
 
 
-def test_cac_counts_sales_and_marketing_cost_over_first_time_customers():
+def test_cac_counts_sales_and_marketing_cost_over_first_time_customers(funnel_engine):
     costs = pa.table(
         {
             "date": pa.array([date(2024, 1, 3), date(2024, 1, 31), date(2024, 1, 15), date(2024, 2, 1)]),
@@ -130,17 +132,17 @@ def test_cac_counts_sales_and_marketing_cost_over_first_time_customers():
     # Cost: marketing 1000 + sales 500 = 1500 (product's 200 and February's 99 do not count).
     # New customers in January: contacts 1 and 2. Contact 3 first became a customer in December
     # (its January entry is a win-back), contact 4 in February, contact 5 never. CAC = 1500/2.
-    result = cac(costs, transitions, JAN)
+    result = cac(costs, transitions, JAN, engine=funnel_engine)
     assert result.cost_by_team == (("marketing", 1000.0), ("sales", 500.0))
     assert result.cost == 1500.0
     assert result.new_customers == 2
     assert result.cac == 750.0
 
 
-def test_cac_without_new_customers_is_null():
+def test_cac_without_new_customers_is_null(funnel_engine):
     costs = pa.table({"date": pa.array([date(2024, 1, 3)]), "amount": [10.0]})
     transitions = pa.table({"contact_id": [1], "to_stage": ["mql"], "at": pa.array([at(1, 4)], TS)})
-    result = cac(costs, transitions, JAN)
+    result = cac(costs, transitions, JAN, engine=funnel_engine)
     assert (result.cost, result.new_customers, result.cac) == (10.0, 0, None)
 
 
@@ -170,47 +172,47 @@ def _deals() -> pa.Table:
     )
 
 
-def test_win_rate_of_deals_closed_in_the_period():
+def test_win_rate_of_deals_closed_in_the_period(funnel_engine):
     # Closed in January: won d1, d2, d7; lost d3 → 3 / 4 = 0.75.
     # Amounts: won 1000 + 3000 + 400 = 4400, lost 500 → 4400 / 4900.
-    [row] = win_rate(_deals(), JAN).to_pylist()
+    [row] = win_rate(_deals(), JAN, engine=funnel_engine).to_pylist()
     assert row["won"] == 3 and row["lost"] == 1
     assert row["win_rate"] == pytest.approx(0.75)
     assert row["won_amount"] == 4400.0 and row["lost_amount"] == 500.0
     assert row["amount_win_rate"] == pytest.approx(4400 / 4900)
 
 
-def test_win_rate_by_source():
+def test_win_rate_by_source(funnel_engine):
     # ads: won d1, d7, lost d3 → 2/3; seo: won d2 → 1/1.
-    rows = {r["source"]: r for r in win_rate(_deals(), JAN, by="source").to_pylist()}
+    rows = {r["source"]: r for r in win_rate(_deals(), JAN, by="source", engine=funnel_engine).to_pylist()}
     assert rows["ads"]["win_rate"] == pytest.approx(2 / 3)
     assert rows["seo"]["win_rate"] == 1.0
 
 
-def test_win_rate_with_nothing_closed_is_null_not_zero():
-    [row] = win_rate(_deals(), Period.month(2024, 6)).to_pylist()
+def test_win_rate_with_nothing_closed_is_null_not_zero(funnel_engine):
+    [row] = win_rate(_deals(), Period.month(2024, 6), engine=funnel_engine).to_pylist()
     assert (row["won"], row["lost"], row["win_rate"]) == (0, 0, None)
 
 
-def test_sales_cycle_of_won_deals():
+def test_sales_cycle_of_won_deals(funnel_engine):
     # Won in January: d1 10 days, d2 30 days, d7 4.5 days (12:00 on the 10th to the 15th).
     # mean = 44.5 / 3; median = 10; p90 = sorted [4.5, 10, 30] at position 0.9 × 2 = 1.8
     # → 10 + 0.8 × (30 − 10) = 26.
-    [row] = sales_cycle(_deals(), JAN).to_pylist()
+    [row] = sales_cycle(_deals(), JAN, engine=funnel_engine).to_pylist()
     assert row["won"] == 3
     assert row["mean_days"] == pytest.approx(44.5 / 3)
     assert row["median_days"] == pytest.approx(10.0)
     assert row["p90_days"] == pytest.approx(26.0)
 
 
-def test_sales_cycle_by_source():
+def test_sales_cycle_by_source(funnel_engine):
     # ads: d1 10, d7 4.5 → mean 7.25; seo: d2 30.
-    rows = {r["source"]: r for r in sales_cycle(_deals(), JAN, by="source").to_pylist()}
+    rows = {r["source"]: r for r in sales_cycle(_deals(), JAN, by="source", engine=funnel_engine).to_pylist()}
     assert rows["ads"]["mean_days"] == pytest.approx(7.25)
     assert rows["seo"]["median_days"] == pytest.approx(30.0)
 
 
-def test_sales_cycle_refuses_a_deal_closed_before_it_was_created():
+def test_sales_cycle_refuses_a_deal_closed_before_it_was_created(funnel_engine):
     deals = pa.table(
         {
             "stage": ["won"],
@@ -220,7 +222,7 @@ def test_sales_cycle_refuses_a_deal_closed_before_it_was_created():
         }
     )
     with pytest.raises(ValueError, match="closed_at before created_at"):
-        sales_cycle(deals, JAN)
+        sales_cycle(deals, JAN, engine=funnel_engine)
 
 
 # --- reference: the Maven CRM sample's published figures (../shared/datasets, SOURCE.md) -----
@@ -246,17 +248,20 @@ def maven_deals() -> pa.Table:
     )
 
 
-def test_win_rate_and_cycle_match_the_maven_reference(maven_deals):
+def test_win_rate_and_cycle_match_the_maven_reference(maven_deals, funnel_engine):
     # SOURCE.md: Won 4,238, Lost 2,473 → 63.15 %; won revenue $10,005,534; engage → close of won
     # deals: mean 51.8 days, median 57. Every deal closed in 2017.
     year = Period(date(2017, 1, 1), date(2018, 1, 1))
-    [row] = win_rate(maven_deals, year).to_pylist()
+    [row] = win_rate(maven_deals, year, engine=funnel_engine).to_pylist()
     assert (row["won"], row["lost"]) == (4238, 2473)
     assert row["win_rate"] == pytest.approx(0.6315, abs=5e-5)
     assert row["won_amount"] == 10_005_534
-    [cycle] = sales_cycle(maven_deals, year).to_pylist()
+    [cycle] = sales_cycle(maven_deals, year, engine=funnel_engine).to_pylist()
     assert cycle["mean_days"] == pytest.approx(51.8, abs=0.05)
     assert cycle["median_days"] == 57
     # By region: Central 62.6 %, East 63.0 %, West 63.9 %.
-    by_region = {r["region"]: r["win_rate"] for r in win_rate(maven_deals, year, by="region").to_pylist()}
+    by_region = {
+        r["region"]: r["win_rate"]
+        for r in win_rate(maven_deals, year, by="region", engine=funnel_engine).to_pylist()
+    }
     assert by_region == pytest.approx({"Central": 0.626, "East": 0.630, "West": 0.639}, abs=5e-4)

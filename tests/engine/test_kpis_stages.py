@@ -49,12 +49,12 @@ def _pairs(table: pa.Table) -> dict[tuple[str, str], dict[str, object]]:
     return {(r["from_stage"], r["to_stage"]): r for r in table.to_pylist()}
 
 
-def test_conversion_is_cohort_based_and_counts_skipped_stages():
+def test_conversion_is_cohort_based_and_counts_skipped_stages(funnel_engine):
     # MQL in January: c1, c2, c3, c4 (c5 was an MQL in December, c6 in February) → 4.
     # Later reached SQL or beyond: c1 (SQL 5 Jan), c2 (SQL 15 Feb), c4 (opportunity, which is past
     # SQL) → 3 of 4. c3 has not converted and, with no window, is still in progress.
     # Days to convert: c1 2, c2 36 (10 Jan → 15 Feb), c4 5 → median 5.
-    rows = _pairs(stage_conversion(HISTORY, JAN, as_of=at(3, 1)))
+    rows = _pairs(stage_conversion(HISTORY, JAN, as_of=at(3, 1), engine=funnel_engine))
     mql_sql = rows[("mql", "sql")]
     assert (mql_sql["entered"], mql_sql["converted"], mql_sql["in_progress"]) == (4, 3, 1)
     assert mql_sql["conversion_rate"] == pytest.approx(0.75)
@@ -68,18 +68,22 @@ def test_conversion_is_cohort_based_and_counts_skipped_stages():
     assert rows[("visitor", "iql")]["conversion_rate"] is None
 
 
-def test_conversion_window_and_in_progress():
+def test_conversion_window_and_in_progress(funnel_engine):
     # Window 30 days, as of 10 Feb: c2's SQL (15 Feb) is in the future and would be 36 days anyway.
     # Converted: c1 (2 days), c4 (5 days) → 2 of 4. Not converted: c2, whose window closed on
     # 9 Feb, and c3, whose window runs to 14 Feb → c3 is in progress.
-    rows = _pairs(stage_conversion(HISTORY, JAN, window=timedelta(days=30), as_of=at(2, 10)))
+    rows = _pairs(
+        stage_conversion(HISTORY, JAN, window=timedelta(days=30), as_of=at(2, 10), engine=funnel_engine)
+    )
     mql_sql = rows[("mql", "sql")]
     assert (mql_sql["entered"], mql_sql["converted"], mql_sql["in_progress"]) == (4, 2, 1)
     assert mql_sql["conversion_rate"] == pytest.approx(0.5)
 
 
-def test_conversion_for_chosen_pairs():
-    table = stage_conversion(HISTORY, JAN, pairs=[("mql", "opportunity")], as_of=at(3, 1))
+def test_conversion_for_chosen_pairs(funnel_engine):
+    table = stage_conversion(
+        HISTORY, JAN, pairs=[("mql", "opportunity")], as_of=at(3, 1), engine=funnel_engine
+    )
     # Reached opportunity after their January MQL entry: c1 and c4.
     assert table.to_pylist()[0]["converted"] == 2
     with pytest.raises(ValueError, match="backwards"):
@@ -148,9 +152,9 @@ def test_kaplan_meier_median_by_hand():
     assert kaplan_meier_median(np.array([2.0, 4.0, 6.0, 8.0]), np.array([True, False, True, True])) == 6.0
 
 
-def test_an_empty_history_gives_empty_answers_not_errors():
+def test_an_empty_history_gives_empty_answers_not_errors(funnel_engine):
     empty = transitions([])
     assert time_in_stage(empty, as_of=at(1, 31)).num_rows == 0
-    rows = stage_conversion(empty, JAN, as_of=at(1, 31))
+    rows = stage_conversion(empty, JAN, as_of=at(1, 31), engine=funnel_engine)
     assert set(rows.column("entered").to_pylist()) == {0}
     assert set(rows.column("conversion_rate").to_pylist()) == {None}

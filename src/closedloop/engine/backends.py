@@ -155,7 +155,7 @@ def _run_clickhouse(statements: list[str], tables: Mapping[str, pa.Table]) -> pa
             sess.query(f"CREATE DATABASE {database}")
             sess.query(f"USE {database}")
             for name, table in tables.items():
-                _chdb_load(sess, name, _plain(table))
+                _chdb_load(sess, name, _typed_nulls(_plain(table)))
             *setup, final = statements
             for statement in setup:
                 sess.query(statement)
@@ -165,6 +165,13 @@ def _run_clickhouse(statements: list[str], tables: Mapping[str, pa.Table]) -> pa
         finally:
             sess.query("USE default")
             sess.query(f"DROP DATABASE IF EXISTS {database} SYNC")
+
+
+def _typed_nulls(table: pa.Table) -> pa.Table:
+    # An all-null column of an empty or unknown input has Arrow type null, which ClickHouse
+    # cannot store in a table (Nullable(Nothing)); a nullable text column holds the same nothing.
+    fields = [f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
+    return table.cast(pa.schema(fields)) if fields != list(table.schema) else table
 
 
 def _chdb() -> Session:

@@ -12,12 +12,9 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from closedloop.engine.backends import BackendError
 from closedloop.engine.dialects import Engine
-from closedloop.engine.funnel import REQUIRED_COLUMNS, FunnelError, FunnelQuery, funnel_run
+from closedloop.engine.funnel import FunnelError, FunnelQuery, funnel_events_read, funnel_run
 
 _WINDOW = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
 _UNIT = {"d": "days", "h": "hours", "m": "minutes"}
@@ -71,7 +68,8 @@ def run_funnel_cli(argv: Sequence[str] | None = None) -> int:
             exclusion=args.exclude,
             as_of=as_of_parse(args.as_of) if args.as_of else None,
         )
-        events = _read_events(args.events, args.breakdown)
+        # Only the step events' rows and the needed columns are read (see funnel_events_read).
+        events = funnel_events_read(args.events, query)
         result = funnel_run(events, query, engine=args.engine)
     except FunnelError as err:
         print(f"closedloop funnel: error: {err}", file=sys.stderr)
@@ -82,20 +80,3 @@ def run_funnel_cli(argv: Sequence[str] | None = None) -> int:
     out = {"engine": args.engine, "window": args.window, **result.to_dict()}
     print(json.dumps(out, indent=2, default=str))
     return 0
-
-
-def _read_events(path: str, breakdown: str | None) -> pa.Table:
-    try:
-        schema = pq.read_schema(path)
-    except FileNotFoundError:
-        raise FunnelError(f"events file not found: {path}") from None
-    except Exception as err:  # pyarrow raises ArrowInvalid and friends for non-Parquet input
-        raise FunnelError(f"cannot read {path} as Parquet: {err}") from None
-    wanted = [*REQUIRED_COLUMNS, *([breakdown] if breakdown else [])]
-    missing = [c for c in wanted if c not in schema.names]
-    if missing:
-        raise FunnelError(
-            f"{path} is missing column(s) {', '.join(missing)} (it has: {', '.join(schema.names)})"
-        )
-    # Read only the columns the funnel needs; event files are wide and large.
-    return pq.read_table(path, columns=list(dict.fromkeys(wanted)))

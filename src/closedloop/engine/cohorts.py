@@ -2,8 +2,12 @@
 
 A ``customers`` table has ``customer_id``, ``started_at`` and ``churned_at`` (null while the
 customer is active). :func:`customers_from_transitions` derives it from the stage history.
-Definitions are in docs/kpis.md.
+Definitions are in docs/kpis.md. Each function's counting runs as one query, written once and
+compiled per engine (DuckDB by default; ``engine="postgres"`` or ``"clickhouse"``).
 """
+
+# The queries interpolate integers only (bounds, as_of); stage names travel as data.
+# ruff: noqa: S608
 
 from __future__ import annotations
 
@@ -14,8 +18,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from closedloop.engine.kpis import in_period
-from closedloop.engine.periods import Period, column_datetimes, duckdb_query, require_columns, to_datetime64
+from closedloop.engine import backends
+from closedloop.engine.dialects import Engine
+from closedloop.engine.kpis import _bounds
+from closedloop.engine.kpis_sql import churn_sql, micros
+from closedloop.engine.periods import Period, column_datetimes, require_columns, to_datetime64
 
 __all__ = [
     "ChurnRate",
@@ -27,13 +34,17 @@ __all__ = [
 
 _CUSTOMERS_SQL = """
 WITH started AS (
-    SELECT contact_id, min(ts) AS started_at FROM t WHERE to_stage = $customer GROUP BY contact_id
+    SELECT t.contact_id AS contact_id, MIN(t.at_us) AS started_us
+    FROM t CROSS JOIN params AS p
+    WHERE t.to_stage = p.customer
+    GROUP BY t.contact_id
 )
-SELECT s.contact_id AS customer_id, s.started_at, min(t.ts) AS churned_at
-FROM started s
-LEFT JOIN t ON t.contact_id = s.contact_id AND t.to_stage = $churned AND t.ts >= s.started_at
-GROUP BY s.contact_id, s.started_at
-ORDER BY s.started_at, s.contact_id
+SELECT s.contact_id AS customer_id, s.started_us AS started_us,
+       MIN(CASE WHEN t.to_stage = p.churned AND t.at_us >= s.started_us THEN t.at_us END) AS churned_us
+FROM started AS s
+CROSS JOIN params AS p
+LEFT JOIN t ON t.contact_id = s.contact_id
+GROUP BY s.contact_id, s.started_us
 """
 
 
@@ -42,6 +53,8 @@ def customers_from_transitions(
     *,
     customer_stage: str = "customer",
     churned_stage: str = "churned",
+    engine: str | Engine = Engine.DUCKDB,
+    dsn: str | None = None,
 ) -> pa.Table:
     """One row per contact that ever reached ``customer_stage``.
 
@@ -51,22 +64,42 @@ def customers_from_transitions(
     """
     require_columns(transitions, ("contact_id", "to_stage", "at"), "transitions")
     at = column_datetimes(transitions, "at", "transitions")
+    contact = transitions.column("contact_id")
+    if pa.types.is_dictionary(contact.type):
+        contact = pc.cast(contact, contact.type.value_type)
     t = pa.table(
         {
-            "contact_id": transitions.column("contact_id"),
+            "contact_id": contact,
             "to_stage": pc.cast(transitions.column("to_stage"), pa.string()),
-            "ts": pa.array(at, pa.timestamp("us")),
+            "at_us": micros(at),
         }
     )
-    rows = duckdb_query(_CUSTOMERS_SQL, {"t": t}, {"customer": customer_stage, "churned": churned_stage})
-    utc = pa.timestamp("us", tz="UTC")
-    return pa.table(
+    rows = backends.run(
+        _CUSTOMERS_SQL,
         {
-            "customer_id": rows.column("customer_id"),
-            "started_at": rows.column("started_at").cast(pa.timestamp("us")).cast(utc),
-            "churned_at": rows.column("churned_at").cast(pa.timestamp("us")).cast(utc),
+            "t": t,
+            "params": pa.table(
+                {
+                    "customer": pa.array([customer_stage], pa.string()),
+                    "churned": pa.array([churned_stage], pa.string()),
+                }
+            ),
+        },
+        engine,
+        dsn=dsn,
+    )
+    id_type = t.schema.field("contact_id").type
+    if pa.types.is_null(id_type):
+        id_type = rows.schema.field("customer_id").type
+    utc = pa.timestamp("us", tz="UTC")
+    table = pa.table(
+        {
+            "customer_id": rows.column("customer_id").cast(id_type),
+            "started_at": rows.column("started_us").cast(pa.int64()).cast(pa.timestamp("us")).cast(utc),
+            "churned_at": rows.column("churned_us").cast(pa.int64()).cast(pa.timestamp("us")).cast(utc),
         }
     )
+    return table.take(pc.sort_indices(table, [("started_at", "ascending"), ("customer_id", "ascending")]))
 
 
 def _customer_times(customers: pa.Table) -> tuple[np.ndarray, np.ndarray]:
@@ -94,34 +127,54 @@ class ChurnRate:
         return None if self.churn_rate is None else 1.0 - self.churn_rate
 
 
-def churn_rate(customers: pa.Table, period: Period) -> ChurnRate:
+def churn_rate(
+    customers: pa.Table,
+    period: Period,
+    *,
+    engine: str | Engine = Engine.DUCKDB,
+    dsn: str | None = None,
+) -> ChurnRate:
     """Churn rate = customers who churned in the period / customers active at its start.
 
     Customers who start during the period are left out of both counts, so a month's churn is
     not diluted (or inflated) by that month's new business.
     """
     started, churned = _customer_times(customers)
-    start, _ = period.bounds64()
-    # NaT compares False, so "churned_at >= start" is False for active customers: use isnat.
-    active = (started < start) & (np.isnat(churned) | (churned >= start))
-    lost = active & in_period(churned, period)
-    n_active, n_lost = int(active.sum()), int(lost.sum())
+    start, end = _bounds(period)
+    rows = backends.run(
+        churn_sql(start, end),
+        {"customers": pa.table({"started_us": micros(started), "churned_us": micros(churned)})},
+        engine,
+        dsn=dsn,
+    )
+    n_active = int(rows.column("active").cast(pa.int64()).fill_null(0)[0].as_py())
+    n_lost = int(rows.column("lost").cast(pa.int64()).fill_null(0)[0].as_py())
     return ChurnRate(period, n_active, n_lost, n_lost / n_active if n_active else None)
 
 
-_RETENTION_SQL = """
-SELECT CAST(date_trunc('month', c.started_at) AS DATE) AS cohort,
-       k.months,
-       count(*) AS size,
-       count(*) FILTER (
-           WHERE c.churned_at IS NULL OR c.churned_at > c.started_at + to_months(k.months)
-       ) AS active,
-       -- A cell is known once every member's k-month anniversary has passed.
-       date_trunc('month', c.started_at) + to_months(k.months + 1) <= $as_of AS known
-FROM c CROSS JOIN range(0, $max_months + 1) AS k(months)
-WHERE c.started_at <= $as_of
-GROUP BY ALL
-ORDER BY cohort, k.months
+def _retention_sql(as_of: int) -> str:
+    """Per cohort month and k: members, members still active at their own k-month anniversary,
+    and whether every anniversary has passed (the cell is known).
+
+    Months are integer indexes (year × 12 + month - 1) and `cal` holds each month's first instant
+    and length, so "start + k months, clipped to the month's end" is integer arithmetic that means
+    the same on every engine (their interval types differ).
+    """
+    return f"""
+SELECT x.cohort AS cohort, x.months AS months, COUNT(*) AS size,
+       SUM(CASE WHEN x.churned_us IS NULL
+                  OR x.churned_us > a.start_us + (LEAST(x.day, a.days) - 1) * 86400000000 + x.tod
+                THEN 1 ELSE 0 END) AS active,
+       MAX(CASE WHEN n.start_us <= {int(as_of)} THEN 1 ELSE 0 END) AS known
+FROM (
+    SELECT c.mi AS cohort, k.months AS months, c.mi + k.months AS at_mi, c.mi + k.months + 1 AS next_mi,
+           c.day AS day, c.tod AS tod, c.churned_us AS churned_us
+    FROM c CROSS JOIN ks AS k
+    WHERE c.started_us <= {int(as_of)}
+) AS x
+JOIN cal AS a ON a.mi = x.at_mi
+JOIN cal AS n ON n.mi = x.next_mi
+GROUP BY x.cohort, x.months
 """
 
 
@@ -154,7 +207,12 @@ class RetentionCohorts:
 
 
 def retention_cohorts(
-    customers: pa.Table, *, as_of: datetime | None = None, max_months: int = 12
+    customers: pa.Table,
+    *,
+    as_of: datetime | None = None,
+    max_months: int = 12,
+    engine: str | Engine = Engine.DUCKDB,
+    dsn: str | None = None,
 ) -> RetentionCohorts:
     """Customers grouped by the UTC month they started; cell (cohort, k) is the share still active
     k months after their own start (month arithmetic clips: 31 Jan + 1 month = 29 Feb).
@@ -170,27 +228,58 @@ def retention_cohorts(
     as_of64 = to_datetime64(as_of)
     # Churn after as_of has not happened yet from as_of's point of view.
     churned = np.where(churned > as_of64, np.datetime64("NaT", "us"), churned)
-    c = pa.table(
+    started = started.astype("datetime64[us]")
+    month = started.astype("datetime64[M]")
+    day_start = started.astype("datetime64[D]")
+    mi = month.astype(np.int64)
+    first = int(mi.min()) if len(mi) else 0
+    last = int(mi.max()) + max_months + 2 if len(mi) else 1
+    cal_months = np.arange(first, last + 1).astype("datetime64[M]")
+    cal_start = cal_months.astype("datetime64[us]")
+    cal_days = (
+        (cal_months + np.timedelta64(1, "M")).astype("datetime64[D]") - cal_months.astype("datetime64[D]")
+    ).astype(np.int64)
+    rows = backends.run(
+        _retention_sql(int(as_of64.astype("datetime64[us]").astype(np.int64))),
         {
-            "started_at": pa.array(started, pa.timestamp("us")),
-            "churned_at": pa.array(churned, pa.timestamp("us")),
-        }
+            "c": pa.table(
+                {
+                    "mi": pa.array(mi, pa.int64()),
+                    "day": pa.array(
+                        (day_start - month.astype("datetime64[D]")).astype(np.int64) + 1, pa.int64()
+                    ),
+                    "tod": pa.array(
+                        (started - day_start.astype("datetime64[us]")).astype(np.int64), pa.int64()
+                    ),
+                    "started_us": micros(started),
+                    "churned_us": micros(churned),
+                }
+            ),
+            "ks": pa.table({"months": pa.array(range(max_months + 1), pa.int64())}),
+            "cal": pa.table(
+                {
+                    "mi": pa.array(cal_months.astype(np.int64), pa.int64()),
+                    "start_us": pa.array(cal_start.astype(np.int64), pa.int64()),
+                    "days": pa.array(cal_days, pa.int64()),
+                }
+            ),
+        },
+        engine,
+        dsn=dsn,
     )
-    rows = duckdb_query(
-        _RETENTION_SQL,
-        {"c": c},
-        {"as_of": as_of.astimezone(UTC).replace(tzinfo=None), "max_months": max_months},
-    )
-    cohorts = sorted(set(rows.column("cohort").to_pylist()))
+    cohort_mi = rows.column("cohort").cast(pa.int64()).to_numpy()
+    index_of = {m: i for i, m in enumerate(sorted(set(cohort_mi.tolist())))}
+    cohorts = tuple(np.datetime64(m, "M").astype("datetime64[D]").item() for m in index_of)
     months = tuple(range(max_months + 1))
-    index = {cohort: i for i, cohort in enumerate(cohorts)}
     sizes = np.zeros(len(cohorts), dtype=np.int64)
     active = np.zeros((len(cohorts), len(months)), dtype=np.int64)
     retention = np.full((len(cohorts), len(months)), np.nan)
-    for row in rows.to_pylist():
-        i, k = index[row["cohort"]], row["months"]
-        sizes[i] = row["size"]
-        active[i, k] = row["active"]
-        if row["known"]:
-            retention[i, k] = row["active"] / row["size"]
-    return RetentionCohorts(tuple(cohorts), tuple(int(s) for s in sizes), months, active, retention)
+    columns = ("months", "size", "active", "known")
+    values = {c: rows.column(c).cast(pa.int64()).to_numpy() for c in columns}
+    for j, m in enumerate(cohort_mi.tolist()):
+        i, k = index_of[m], int(values["months"][j])
+        sizes[i] = values["size"][j]
+        active[i, k] = values["active"][j]
+        if values["known"][j]:
+            retention[i, k] = values["active"][j] / values["size"][j]
+    return RetentionCohorts(cohorts, tuple(int(s) for s in sizes), months, active, retention)

@@ -52,7 +52,10 @@ def compile_sql(query: Query, engine: str | Engine) -> str:
         return _verbatim(query, target)
     if isinstance(query, str) and target is Engine.DUCKDB:
         return query
-    return _tree(query).sql(dialect=_SQLGLOT_DIALECT[target])
+    tree = _tree(query)
+    if target is Engine.CLICKHOUSE:
+        tree = _clickhouse_ordered_concat(tree.copy() if tree is query else tree)
+    return tree.sql(dialect=_SQLGLOT_DIALECT[target])
 
 
 def compile_statements(query: Query, engine: str | Engine, *, materialize: set[str]) -> list[str]:
@@ -71,7 +74,7 @@ def compile_statements(query: Query, engine: str | Engine, *, materialize: set[s
 
     dialect = _SQLGLOT_DIALECT[target]
     # A caller's tree is copied before the WITH is cut off; a freshly parsed one is ours.
-    tree = query.copy() if isinstance(query, exp.Expr) else _tree(query)
+    tree = _clickhouse_ordered_concat(query.copy() if isinstance(query, exp.Expr) else _tree(query))
     with_ = tree.args.get("with_")
     if not isinstance(tree, exp.Select) or with_ is None or with_.args.get("recursive"):
         return [tree.sql(dialect=dialect)]
@@ -84,6 +87,37 @@ def compile_statements(query: Query, engine: str | Engine, *, materialize: set[s
     tree.set("with_", None)
     statements.append(tree.sql(dialect=dialect))
     return statements
+
+
+def _clickhouse_ordered_concat(tree: exp.Expr) -> exp.Expr:
+    """Rewrite STRING_AGG(value, sep ORDER BY keys) for ClickHouse, in place.
+
+    SQLGlot prints it as groupConcat(sep)(value ORDER BY ...), which ClickHouse does not parse;
+    collecting (keys..., value) tuples, sorting them and joining the values means the same.
+    """
+    import sqlglot
+    from sqlglot import exp
+
+    for node in list(tree.find_all(exp.GroupConcat)):
+        ordered = node.this
+        if not isinstance(ordered, exp.Order):
+            continue
+        keys = ordered.expressions
+        if any(key.args.get("desc") for key in keys):
+            raise ValueError("ordered STRING_AGG on ClickHouse supports ascending keys only")
+        parts = [key.this.sql(dialect="clickhouse") for key in keys]
+        value = ordered.this.sql(dialect="clickhouse")
+        separator = (node.args.get("separator") or exp.Literal.string(",")).sql(dialect="clickhouse")
+        # Only the query's own, already printed fragments are put back together here.
+        replacement = sqlglot.parse_one(
+            f"arrayStringConcat(arrayMap(x -> tupleElement(x, {len(parts) + 1}), "
+            f"arraySort(groupArray(tuple({', '.join([*parts, value])})))), {separator})",
+            read="clickhouse",
+        )
+        if node is tree:
+            return replacement
+        node.replace(replacement)
+    return tree
 
 
 def _verbatim(query: Mapping[str, str], target: Engine) -> str:

@@ -4,6 +4,9 @@ Inputs are Arrow tables; the columns each function reads are listed in its docst
 docs/kpis.md. Amounts may be any numeric type (Decimal columns from the database included).
 Every ratio whose denominator is zero is null, never 0 or infinity: "no deals closed" is not a
 0 % win rate.
+
+Filtering, grouping and summing run as one query (`kpis_sql.py`) on DuckDB by default, or on
+PostgreSQL / ClickHouse with ``engine=`` — the same query compiled per engine.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from closedloop.engine import backends
+from closedloop.engine.dialects import Engine
+from closedloop.engine.kpis_sql import by_code, cac_sql, cpa_sql, micros, sales_cycle_sql, win_rate_sql
 from closedloop.engine.periods import DAY, Period, column_datetimes, require_columns
 
 __all__ = [
@@ -83,7 +89,15 @@ def _keyed(by: str | None, labels: list[Any], kind: pa.DataType, columns: dict[s
     return pa.table({**head, **columns})
 
 
-def cpa(costs: pa.Table, acquisitions: pa.Table, period: Period, *, by: str | None = None) -> pa.Table:
+def cpa(
+    costs: pa.Table,
+    acquisitions: pa.Table,
+    period: Period,
+    *,
+    by: str | None = None,
+    engine: str | Engine = Engine.DUCKDB,
+    dsn: str | None = None,
+) -> pa.Table:
     """Cost per acquisition: cost in the period / acquisitions in the period.
 
     ``costs``: ``date`` (date or timestamp), ``amount``. ``acquisitions``: one row per acquisition
@@ -93,30 +107,54 @@ def cpa(costs: pa.Table, acquisitions: pa.Table, period: Period, *, by: str | No
     """
     require_columns(costs, ("date", "amount"), "costs")
     require_columns(acquisitions, ("at",), "acquisitions")
-    cost_rows = in_period(column_datetimes(costs, "date", "costs"), period)
-    acq_rows = in_period(column_datetimes(acquisitions, "at", "acquisitions"), period)
-    costs_in = costs.filter(pa.array(cost_rows))
-    acqs_in = acquisitions.filter(pa.array(acq_rows))
-    # Group both sides on one label list so a campaign with cost and no acquisitions (or the
-    # other way round) still gets its row.
+    cost_at = column_datetimes(costs, "date", "costs")
+    acq_at = column_datetimes(acquisitions, "at", "acquisitions")
+    # One label list for both sides, so a campaign with cost and no acquisitions (or the other
+    # way round) still gets its row.
     stacked = pa.concat_tables(
-        [
-            _label_table(costs_in, by, "costs"),
-            _label_table(acqs_in, by, "acquisitions"),
-        ],
+        [_label_table(costs, by, "costs"), _label_table(acquisitions, by, "acquisitions")],
         promote_options="permissive",
     )
     labels, codes, kind = group_codes(stacked, "label" if by else None, "costs")
-    n_cost = costs_in.num_rows
-    cost = np.bincount(
-        codes[:n_cost], weights=amounts(costs_in, "amount", "costs"), minlength=len(labels)
-    ).astype(np.float64)
-    count = np.bincount(codes[n_cost:], minlength=len(labels)).astype(np.int64)
+    n_cost = costs.num_rows
+    start, end = _bounds(period)
+    rows = backends.run(
+        cpa_sql(start, end),
+        {
+            "costs": pa.table(
+                {"g": codes[:n_cost], "t_us": micros(cost_at), "amount": amounts(costs, "amount", "costs")}
+            ),
+            "acquisitions": pa.table({"g": codes[n_cost:], "t_us": micros(acq_at)}),
+        },
+        engine,
+        dsn=dsn,
+    )
+    side = rows.column("side").cast(pa.int64()).to_numpy()
+    cost_rows, acq_rows = rows.filter(pa.array(side == 0)), rows.filter(pa.array(side == 1))
+    cost = by_code(cost_rows, "g", len(labels), ("total",))["total"]
+    count = by_code(acq_rows, "g", len(labels), ("n",))["n"].astype(np.int64)
+    # Only groups with cost or acquisitions in the period get a row (no breakdown: always one).
+    seen = np.zeros(len(labels), dtype=bool)
+    for part in (cost_rows, acq_rows):
+        seen[part.column("g").cast(pa.int64()).to_numpy()] = True
+    keep = np.flatnonzero(seen) if by is not None else np.arange(len(labels))
     return _keyed(
         by,
-        labels,
+        [labels[i] for i in keep],
         kind,
-        {"cost": pa.array(cost), "acquisitions": pa.array(count), "cpa": _ratio(cost, count)},
+        {
+            "cost": pa.array(cost[keep]),
+            "acquisitions": pa.array(count[keep]),
+            "cpa": _ratio(cost[keep], count[keep]),
+        },
+    )
+
+
+def _bounds(period: Period) -> tuple[int, int]:
+    """The period as integer microseconds since the epoch, as the queries compare them."""
+    start, end = period.bounds64()
+    return int(start.astype("datetime64[us]").astype(np.int64)), int(
+        end.astype("datetime64[us]").astype(np.int64)
     )
 
 
@@ -148,6 +186,8 @@ def cac(
     *,
     teams: Sequence[str] = ("marketing", "sales"),
     customer_stage: str = "customer",
+    engine: str | Engine = Engine.DUCKDB,
+    dsn: str | None = None,
 ) -> Cac:
     """Customer acquisition cost = (sales + marketing cost in the period) / new customers in it.
 
@@ -158,16 +198,41 @@ def cac(
     """
     require_columns(costs, ("date", "amount"), "costs")
     require_columns(transitions, ("contact_id", "to_stage", "at"), "transitions")
-    rows = in_period(column_datetimes(costs, "date", "costs"), period)
-    values = amounts(costs, "amount", "costs")
-    if "team" in costs.column_names:
-        team = _decoded(costs.column("team"))
-        by_team = tuple((t, float(values[rows & equals(team, t)].sum())) for t in teams)
-    else:
-        by_team = (("all", float(values[rows].sum())),)
-    total = float(sum(v for _, v in by_team))
-    new = len(first_entries_in(transitions, customer_stage, period))
-    return Cac(period, by_team, total, new, total / new if new else None)
+    by_team = "team" in costs.column_names
+    names = list(teams) if by_team else ["all"]
+    team = _decoded(costs.column("team")) if by_team else pa.array(["all"] * costs.num_rows, pa.string())
+    start, end = _bounds(period)
+    rows = backends.run(
+        cac_sql(start, end),
+        {
+            "costs": pa.table(
+                {
+                    "team": pc.cast(team, pa.string()),
+                    "t_us": micros(column_datetimes(costs, "date", "costs")),
+                    "amount": amounts(costs, "amount", "costs"),
+                }
+            ),
+            "teams": pa.table(
+                {"team": pa.array(names, pa.string()), "idx": pa.array(range(len(names)), pa.int64())}
+            ),
+            "transitions": pa.table(
+                {
+                    "contact_id": transitions.column("contact_id"),
+                    "to_stage": pc.cast(_decoded(transitions.column("to_stage")), pa.string()),
+                    "at_us": micros(column_datetimes(transitions, "at", "transitions")),
+                }
+            ),
+            "params": pa.table({"customer": pa.array([customer_stage], pa.string())}),
+        },
+        engine,
+        dsn=dsn,
+    )
+    part = rows.column("part").cast(pa.int64()).to_numpy()
+    cost = by_code(rows.filter(pa.array(part == 0)), "idx", len(names), ("value",))["value"]
+    new = int(by_code(rows.filter(pa.array(part == 1)), "idx", 1, ("value",))["value"][0])
+    by_team_cost = tuple((t, float(cost[i])) for i, t in enumerate(names))
+    total = float(sum(v for _, v in by_team_cost))
+    return Cac(period, by_team_cost, total, new, total / new if new else None)
 
 
 def _decoded(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -210,6 +275,8 @@ def win_rate(
     by: str | None = None,
     won: str = "won",
     lost: str = "lost",
+    engine: str | Engine = Engine.DUCKDB,
+    dsn: str | None = None,
 ) -> pa.Table:
     """Win rate = won / (won + lost) over deals *closed* in the period; open deals do not count.
 
@@ -218,14 +285,26 @@ def win_rate(
     """
     stage, amount, _, closed = _deal_columns(deals)
     labels, codes, kind = group_codes(deals, by, "deals")
-    closed_in = in_period(closed, period)
-    is_won = closed_in & equals(stage, won)
-    is_lost = closed_in & equals(stage, lost)
-    n = len(labels)
-    n_won = np.bincount(codes[is_won], minlength=n)
-    n_lost = np.bincount(codes[is_lost], minlength=n)
-    a_won = np.bincount(codes[is_won], weights=amount[is_won], minlength=n).astype(np.float64)
-    a_lost = np.bincount(codes[is_lost], weights=amount[is_lost], minlength=n).astype(np.float64)
+    start, end = _bounds(period)
+    rows = backends.run(
+        win_rate_sql(start, end),
+        {
+            "deals": pa.table(
+                {
+                    "g": codes,
+                    "stage": pc.cast(stage, pa.string()),
+                    "amount": amount,
+                    "closed_us": micros(closed),
+                }
+            ),
+            "params": pa.table({"won": pa.array([won], pa.string()), "lost": pa.array([lost], pa.string())}),
+        },
+        engine,
+        dsn=dsn,
+    )
+    got = by_code(rows, "g", len(labels), ("won", "lost", "won_amount", "lost_amount"))
+    n_won, n_lost = got["won"].astype(np.int64), got["lost"].astype(np.int64)
+    a_won, a_lost = got["won_amount"], got["lost_amount"]
     return _keyed(
         by,
         labels,
@@ -247,6 +326,8 @@ def sales_cycle(
     *,
     by: str | None = None,
     won: str = "won",
+    engine: str | Engine = Engine.DUCKDB,
+    dsn: str | None = None,
 ) -> pa.Table:
     """Sales cycle length in days, created → closed, of deals *won* in the period.
 
@@ -256,13 +337,34 @@ def sales_cycle(
     """
     stage, _, created, closed = _deal_columns(deals)
     labels, codes, kind = group_codes(deals, by, "deals")
-    rows = in_period(closed, period) & equals(stage, won)
-    days = (closed - created) / DAY
-    if np.any(np.isnan(days[rows])):
-        raise ValueError(f"{int(np.isnan(days[rows]).sum())} won deal(s) have no created_at")
-    if np.any(days[rows] < 0):
-        raise ValueError(f"{int((days[rows] < 0).sum())} won deal(s) have closed_at before created_at")
-    stats = [_day_stats(days[rows & (codes == g)]) for g in range(len(labels))]
+    start, end = _bounds(period)
+    rows = backends.run(
+        sales_cycle_sql(start, end),
+        {
+            "deals": pa.table(
+                {
+                    "g": codes,
+                    "stage": pc.cast(stage, pa.string()),
+                    "created_us": micros(created),
+                    "closed_us": micros(closed),
+                }
+            ),
+            "params": pa.table({"won": pa.array([won], pa.string())}),
+        },
+        engine,
+        dsn=dsn,
+    )
+    group = rows.column("g").cast(pa.int64()).to_numpy()
+    duration = rows.column("duration").cast(pa.float64()).to_numpy(zero_copy_only=False)
+    count = rows.column("deals").cast(pa.int64()).to_numpy()
+    if np.isnan(duration).any():
+        raise ValueError(f"{int(count[np.isnan(duration)].sum())} won deal(s) have no created_at")
+    if (duration < 0).any():
+        raise ValueError(f"{int(count[duration < 0].sum())} won deal(s) have closed_at before created_at")
+    # A fixed order, so the float sums are the same whatever order the engine returned.
+    order = np.lexsort((duration, group))
+    group, days, count = group[order], duration[order] / (DAY / np.timedelta64(1, "us")), count[order]
+    stats = [_day_stats(np.repeat(days[group == g], count[group == g])) for g in range(len(labels))]
     return _keyed(
         by,
         labels,

@@ -5,6 +5,9 @@ Both read a ``transitions`` table shaped like ``crm.StageTransition``: ``contact
 transitions says where it came from). Definitions are written out in docs/kpis.md.
 """
 
+# The conversion query interpolates integers only (bounds, window, as_of); names travel as data.
+# ruff: noqa: S608
+
 from __future__ import annotations
 
 import itertools
@@ -15,11 +18,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from closedloop.engine import backends
+from closedloop.engine.dialects import Engine
 from closedloop.engine.periods import (
     DAY,
     Period,
     column_datetimes,
-    duckdb_query,
     require_columns,
     to_datetime64,
 )
@@ -59,43 +63,48 @@ def _transitions_us(transitions: pa.Table, as_of: datetime) -> pa.Table:
     return table.filter(pa.array(at <= to_datetime64(as_of)))
 
 
-_CONVERSION_SQL = """
+def _conversion_sql(start: int, end: int, as_of: int, window: int | None) -> str:
+    """Per pair: entrants by converted / in progress / days to convert (integers only interpolated).
+
+    Written once in DuckDB's dialect and compiled per engine. The "reached later" lookup joins on
+    the contact only and filters inside the MIN, since ClickHouse joins on equalities.
+    """
+    in_window = "TRUE" if window is None else f"reached_us - entered_us <= {int(window)}"
+    still_open = "" if window is None else f" AND entered_us + {int(window)} > {int(as_of)}"
+    return f"""
 WITH ranked AS (
-    SELECT t.contact_id, t.at_us, s.rank
-    FROM t JOIN stages s ON t.to_stage = s.stage
+    SELECT t.contact_id AS contact_id, t.at_us AS at_us, s.rank AS rank
+    FROM t JOIN stages AS s ON t.to_stage = s.stage
 ),
 entries AS (
     -- A contact counts once per pair and period: its first entry into the from-stage in the period.
-    SELECT p.pair, t.contact_id, min(t.at_us) AS entered_us
-    FROM pairs p JOIN t ON t.to_stage = p.from_stage
-    WHERE t.at_us >= $start AND t.at_us < $end
+    SELECT p.pair AS pair, t.contact_id AS contact_id, MIN(t.at_us) AS entered_us
+    FROM pairs AS p JOIN t ON t.to_stage = p.from_stage
+    WHERE t.at_us >= {int(start)} AND t.at_us < {int(end)}
     GROUP BY p.pair, t.contact_id
 ),
 reached AS (
     -- Reaching the to-stage or any later one counts: a lead that skips SQL still passed it.
-    SELECT e.pair, e.contact_id, e.entered_us, min(r.at_us) AS reached_us
-    FROM entries e
-    JOIN pairs p ON p.pair = e.pair
-    LEFT JOIN ranked r
-      ON r.contact_id = e.contact_id AND r.rank >= p.to_rank AND r.at_us >= e.entered_us
+    SELECT e.pair AS pair, e.contact_id AS contact_id, e.entered_us AS entered_us,
+           MIN(CASE WHEN r.rank >= p.to_rank AND r.at_us >= e.entered_us THEN r.at_us END) AS reached_us
+    FROM entries AS e
+    JOIN pairs AS p ON p.pair = e.pair
+    LEFT JOIN ranked AS r ON r.contact_id = e.contact_id
     GROUP BY e.pair, e.contact_id, e.entered_us
 ),
 judged AS (
-    SELECT pair, entered_us,
-           reached_us IS NOT NULL AND ($window IS NULL OR reached_us - entered_us <= $window) AS converted,
-           (reached_us - entered_us) / 86400e6 AS days
+    SELECT pair, entered_us, reached_us,
+           CASE WHEN reached_us IS NOT NULL AND {in_window} THEN 1 ELSE 0 END AS converted
     FROM reached
 )
-SELECT p.from_stage, p.to_stage,
-       count(j.pair) AS entered,
-       count(j.pair) FILTER (WHERE j.converted) AS converted,
-       count(j.pair) FILTER (
-           WHERE NOT j.converted AND ($window IS NULL OR j.entered_us + $window > $as_of)
-       ) AS in_progress,
-       quantile_cont(j.days, 0.5) FILTER (WHERE j.converted) AS median_days_to_convert
-FROM pairs p LEFT JOIN judged j ON j.pair = p.pair
-GROUP BY p.pair, p.from_stage, p.to_stage
-ORDER BY p.pair
+SELECT pair, converted, in_progress, duration, COUNT(*) AS contacts
+FROM (
+    SELECT pair, converted,
+           CASE WHEN converted = 0{still_open} THEN 1 ELSE 0 END AS in_progress,
+           CASE WHEN converted = 1 THEN reached_us - entered_us END AS duration
+    FROM judged
+) AS per_contact
+GROUP BY pair, converted, in_progress, duration
 """
 
 
@@ -107,6 +116,8 @@ def stage_conversion(
     pairs: Sequence[tuple[str, str]] | None = None,
     window: timedelta | None = None,
     as_of: datetime | None = None,
+    engine: str | Engine = Engine.DUCKDB,
+    dsn: str | None = None,
 ) -> pa.Table:
     """Cohort conversion: of the contacts who entered stage A in the period, the share that later
     reached stage B (or a stage after B in ``stages``), within ``window`` of entering A if given.
@@ -130,41 +141,58 @@ def stage_conversion(
             raise ValueError(f"pair {a} → {b} goes backwards in the stage order {stages}")
     if window is not None and window <= timedelta(0):
         raise ValueError(f"window must be positive, got {window}")
-    start, end = period.bounds64()
-    rows = duckdb_query(
-        _CONVERSION_SQL,
+    start, end = (int(b.astype("datetime64[us]").astype(np.int64)) for b in period.bounds64())
+    t = _transitions_us(transitions, as_of)
+    rows = backends.run(
+        _conversion_sql(
+            start,
+            end,
+            int(to_datetime64(as_of).astype(np.int64)),
+            None if window is None else window // timedelta(microseconds=1),
+        ),
         {
-            "t": _transitions_us(transitions, as_of),
-            "stages": pa.table({"stage": list(stages), "rank": list(range(len(stages)))}),
+            "t": t.select(["contact_id", "to_stage", "at_us"]),
+            "stages": pa.table(
+                {"stage": pa.array(stages, pa.string()), "rank": pa.array(range(len(stages)), pa.int64())}
+            ),
             "pairs": pa.table(
                 {
-                    "pair": list(range(len(pairs))),
-                    "from_stage": [a for a, _ in pairs],
-                    "to_stage": [b for _, b in pairs],
-                    "to_rank": [rank[b] for _, b in pairs],
+                    "pair": pa.array(range(len(pairs)), pa.int64()),
+                    "from_stage": pa.array([a for a, _ in pairs], pa.string()),
+                    "to_stage": pa.array([b for _, b in pairs], pa.string()),
+                    "to_rank": pa.array([rank[b] for _, b in pairs], pa.int64()),
                 }
             ),
         },
-        {
-            "start": int(start.astype(np.int64)),
-            "end": int(end.astype(np.int64)),
-            "as_of": int(to_datetime64(as_of).astype(np.int64)),
-            "window": None if window is None else window // timedelta(microseconds=1),
-        },
+        engine,
+        dsn=dsn,
     )
-    entered = np.asarray(rows.column("entered").to_numpy(), dtype=np.float64)
-    converted = np.asarray(rows.column("converted").to_numpy(), dtype=np.float64)
+    pair = rows.column("pair").cast(pa.int64()).to_numpy()
+    converted = rows.column("converted").cast(pa.int64()).to_numpy() == 1
+    in_progress = rows.column("in_progress").cast(pa.int64()).to_numpy() == 1
+    contacts = rows.column("contacts").cast(pa.int64()).to_numpy()
+    duration = rows.column("duration").cast(pa.float64()).to_numpy(zero_copy_only=False)
+    n = len(pairs)
+    entered = np.bincount(pair, weights=contacts, minlength=n)
+    n_converted = np.bincount(pair[converted], weights=contacts[converted], minlength=n)
+    n_in_progress = np.bincount(pair[in_progress], weights=contacts[in_progress], minlength=n)
+    day_us = DAY / np.timedelta64(1, "us")
+    medians = []
+    for k in range(n):
+        mine = converted & (pair == k)
+        days = np.repeat(np.sort(duration[mine]) / day_us, contacts[mine][np.argsort(duration[mine])])
+        medians.append(float(np.median(days)) if len(days) else None)
     with np.errstate(divide="ignore", invalid="ignore"):
-        rate = pa.array(converted / entered, pa.float64(), mask=entered == 0)
+        rate = pa.array(n_converted / entered, pa.float64(), mask=entered == 0)
     return pa.table(
         {
-            "from_stage": rows.column("from_stage").cast(pa.string()),
-            "to_stage": rows.column("to_stage").cast(pa.string()),
-            "entered": rows.column("entered").cast(pa.int64()),
-            "converted": rows.column("converted").cast(pa.int64()),
-            "in_progress": rows.column("in_progress").cast(pa.int64()),
+            "from_stage": pa.array([a for a, _ in pairs], pa.string()),
+            "to_stage": pa.array([b for _, b in pairs], pa.string()),
+            "entered": pa.array(entered.astype(np.int64)),
+            "converted": pa.array(n_converted.astype(np.int64)),
+            "in_progress": pa.array(n_in_progress.astype(np.int64)),
             "conversion_rate": rate,
-            "median_days_to_convert": rows.column("median_days_to_convert").cast(pa.float64()),
+            "median_days_to_convert": pa.array(medians, pa.float64()),
         }
     )
 
