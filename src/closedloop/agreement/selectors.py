@@ -11,7 +11,7 @@ from closedloop.accounts.roles import Role
 from closedloop.agreement.content import Problem, content_problems, content_read, stage_label
 from closedloop.agreement.diff import AgreementDiff, content_diff
 from closedloop.agreement.models import AgreementVersion, Side, Signature, Status
-from closedloop.rules import RuleError, describe, validate
+from closedloop.rules import RuleError, describe, parse, validate
 
 SIGNER_ROLE = {Side.MARKETING: Role.HEAD_OF_MARKETING, Side.SALES: Role.HEAD_OF_SALES}
 
@@ -77,12 +77,31 @@ def rule_problems(*, stage: str, source: str) -> list[Problem]:
     ]
 
 
+def _unknown_personas(*, stage: str, source: str, keys: set[str]) -> list[Problem]:
+    """A rule that names a persona the agreement does not define can never match it: most often a
+    typo ("ops_manger") that would silently keep every lead out of the stage."""
+    if not source.strip() or validate(source):
+        return []
+    known = ", ".join(sorted(keys)) or "none yet"
+    return [
+        Problem(
+            ("stage_definitions", stage, "rule"),
+            f"{stage_label(stage)} rule: persona {value!r} (at character {offset + 1}) is not one of "
+            f"this agreement's personas ({known}); add it under Personas or fix the name",
+        )
+        for value, offset in parse(source).compared_strings("persona")
+        if value not in keys
+    ]
+
+
 def agreement_problems(*, version: AgreementVersion) -> list[Problem]:
     """Everything that keeps a version from being proposed: structure, every rule, explanations."""
     content = content_read(version=version)
     problems = content_problems(content)
+    persona_keys = {p["key"] for p in content["personas"]}
     for d in content["stage_definitions"]:
         problems.extend(rule_problems(stage=d["stage"], source=d["rule"]))
+        problems.extend(_unknown_personas(stage=d["stage"], source=d["rule"], keys=persona_keys))
         if d["rule"].strip() and not d["explanation"].strip():
             problems.append(
                 Problem(

@@ -11,7 +11,7 @@ from closedloop.rules.describe import describe_node
 from closedloop.rules.dialects import dialect_name
 from closedloop.rules.errors import RuleError
 from closedloop.rules.evaluator import compile_predicate
-from closedloop.rules.nodes import Field, Node, children
+from closedloop.rules.nodes import Binary, Field, ListExpr, Literal, Node, children
 from closedloop.rules.syntax import parse_tree
 
 
@@ -70,6 +70,26 @@ class Rule:
             if current is None or days == 0 or (current != 0 and days > current):
                 windows[spec.event] = days
         return dict(sorted(windows.items()))
+
+    def compared_strings(self, field: str) -> list[tuple[str, int]]:
+        """Text literals the rule compares `field` with (==, !=, in [...]), with their offsets:
+        `persona in ["ops_manager", "cfo"]` → [("ops_manager", 12), ("cfo", 27)]. Lets the
+        agreement check that a rule names only personas it defines."""
+        found: list[tuple[str, int]] = []
+        for node in _walk(self._root):
+            if not isinstance(node, Binary) or node.op not in ("==", "!=", "in"):
+                continue
+            sides = (node.left, node.right)
+            if not any(isinstance(n, Field) and n.spec is not None and n.spec.name == field for n in sides):
+                continue
+            for side in sides:
+                items = side.items if isinstance(side, ListExpr) else [side]
+                found.extend(
+                    (item.value, item.start)
+                    for item in items
+                    if isinstance(item, Literal) and isinstance(item.value, str)
+                )
+        return sorted(found, key=lambda pair: pair[1])
 
     def describe(self) -> str:
         """The rule in plain language."""
