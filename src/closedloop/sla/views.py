@@ -1,18 +1,18 @@
 """Pages: the SLA report (per rep, team or month, with monthly volumes and a CSV export) and the
 business calendar the clocks count in."""
 
-import csv
 from datetime import date, time
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 
 from closedloop.accounts.access import requires
 from closedloop.accounts.roles import Permission
 from closedloop.sla import selectors
 from closedloop.sla.calendar import WEEKDAYS, calendar_row_get, calendar_update
+from closedloop.web.csv_export import csv_response
 
 
 def _range(request: HttpRequest) -> tuple[date, date]:
@@ -29,7 +29,7 @@ def _range(request: HttpRequest) -> tuple[date, date]:
 
 
 @requires(Permission.VIEW_SLA_REPORT)
-def sla_report(request: HttpRequest) -> HttpResponse:
+def sla_report(request: HttpRequest) -> HttpResponseBase:
     start, end = _range(request)
     group = request.GET.get("group", "rep")
     group = group if group in selectors.GROUPS else "rep"
@@ -47,30 +47,30 @@ def sla_report(request: HttpRequest) -> HttpResponse:
     return render(request, "sla/report.html", context)
 
 
-def _csv(rows: list[selectors.ReportRow], start: date, end: date, group: str) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="sla-{group}-{start}-{end}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            group,
-            "clock",
-            "total",
-            "met",
-            "breached",
-            "open_overdue",
-            "running",
-            "breach_rate",
-            "median_business_hours",
-        ]
-    )
-    for r in rows:
-        rate = "" if r.breach_rate is None else f"{r.breach_rate:.4f}"
-        median = "" if r.median_business_hours is None else f"{r.median_business_hours:.2f}"
-        # Names are typed by people; a leading = + - @ would run as a formula in a spreadsheet.
-        label = "'" + r.label if r.label[:1] in ("=", "+", "-", "@", "\t", "\r") else r.label
-        writer.writerow([label, r.kind, r.total, r.met, r.breached, r.open_overdue, r.running, rate, median])
-    return response
+def _csv(rows: list[selectors.ReportRow], start: date, end: date, group: str) -> HttpResponseBase:
+    header = [
+        group,
+        "clock",
+        "total",
+        "met",
+        "breached",
+        "open_overdue",
+        "running",
+        "breach_rate",
+        "median_business_hours",
+    ]
+    return csv_response(
+        filename=f"sla-{group}-{start}-{end}.csv",
+        header=header,
+        rows=(
+            [
+                r.label, r.kind, r.total, r.met, r.breached, r.open_overdue, r.running,
+                None if r.breach_rate is None else round(r.breach_rate, 4),
+                None if r.median_business_hours is None else round(r.median_business_hours, 2),
+            ]
+            for r in rows
+        ),
+    )  # fmt: skip
 
 
 @requires(Permission.MANAGE_BUSINESS_CALENDAR)
