@@ -108,6 +108,11 @@ def _duckdb_database() -> duckdb.DuckDBPyConnection:
         return _duckdb_db[0]
 
 
+def duckdb_cursor() -> duckdb.DuckDBPyConnection:
+    """A fresh cursor on the shared in-process database: its own session and registrations."""
+    return _duckdb_database().cursor()
+
+
 def duckdb_configure(*, memory_limit: str | None = None, threads: int | None = None) -> None:
     """Cap the in-process DuckDB engine for every later `run` (e.g. memory_limit="1GB")."""
     db = _duckdb_database()

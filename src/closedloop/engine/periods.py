@@ -11,10 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from closedloop.engine.backends import duckdb_cursor
 
 __all__ = [
     "DAY",
@@ -137,12 +138,13 @@ def column_datetimes(table: pa.Table, column: str, what: str) -> np.ndarray:
 def duckdb_query(
     sql: str, tables: Mapping[str, pa.Table], params: Mapping[str, object] | None = None
 ) -> pa.Table:
-    """Run DuckDB SQL over Arrow tables (visible under their keys) in a throwaway connection.
+    """Run DuckDB SQL over Arrow tables (visible under their keys) in a throwaway cursor of the
+    shared in-process database (a new database per call cost more than most of these queries).
 
     The session time zone is pinned to UTC so ``date_trunc`` and month arithmetic on zoned
     timestamps mean UTC months whatever the host's zone is.
     """
-    con = duckdb.connect()
+    con = duckdb_cursor()
     try:
         con.execute("SET TimeZone = 'UTC'")
         for name, table in tables.items():
