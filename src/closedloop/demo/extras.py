@@ -4,6 +4,7 @@ meetings) on top of the generated company. A capability opts in with a module
 
 import importlib
 import importlib.util
+import time
 from collections.abc import Callable
 
 EXTRA_MODULES = (
@@ -19,4 +20,6 @@ def demo_extras_seed(log: Callable[[str], object]) -> None:
     for name in EXTRA_MODULES:
         if importlib.util.find_spec(name) is None:
             continue  # that capability has no demo records yet
+        started = time.perf_counter()
         importlib.import_module(name).seed(log)
+        log(f"    ({name.split('.')[1]}: {time.perf_counter() - started:.1f} s)")
