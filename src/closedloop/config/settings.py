@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "closedloop.handoff",
     "closedloop.notifications",
     "closedloop.sla",
+    "closedloop.jobs",
     "closedloop.scoring",
     "closedloop.automation",
     "closedloop.content",
