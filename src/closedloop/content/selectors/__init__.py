@@ -1,0 +1,1 @@
+"""Content and persona reads; one module per job."""

@@ -1,0 +1,1 @@
+"""Content pages, one module per area: library, sharing, personas, calendar, reports."""
