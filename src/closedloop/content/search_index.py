@@ -9,14 +9,33 @@ Three signals, each a cosine similarity between the query and an asset:
 Queries are first widened with a small sales vocabulary of synonyms (docs/content.md). Pure
 Python + scikit-learn + NumPy; no Django."""
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
-from sklearn.preprocessing import normalize
+
+if TYPE_CHECKING:
+    pass
+
+# scikit-learn is imported when the first index is built, not when the URLs load: it costs
+# seconds at every server start and most processes never search.
+
+
+@functools.cache
+def _stop_words() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
+def _normalize(matrix: Any) -> Any:
+    from sklearn.preprocessing import normalize
+
+    return normalize(matrix)
+
 
 WEIGHTS = (0.5, 0.2, 0.3)  # words, characters, topics
 # Below this an asset shares no more than stray letter groups or a faint topic with the query.
@@ -103,7 +122,7 @@ def _stem(word: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS or w == "it"]
+    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _stop_words() or w == "it"]
 
 
 def expand(query: str) -> str:
@@ -136,6 +155,9 @@ class SearchIndex:
         self.size = len(documents)
         if not documents:
             return
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         # Title and tags repeated: what an asset is called and tagged says most about it.
         full = [
             " ".join([d.title] * 3 + list(d.tags) * 2 + [d.kind.replace("_", " ")] * 2 + [d.summary, d.body])
@@ -154,7 +176,7 @@ class SearchIndex:
         self._svd: TruncatedSVD | None = None
         if rank >= 2:
             self._svd = TruncatedSVD(n_components=rank, random_state=seed)
-            self._topic_matrix = normalize(self._svd.fit_transform(self._word_matrix)).astype(np.float32)
+            self._topic_matrix = _normalize(self._svd.fit_transform(self._word_matrix)).astype(np.float32)
 
     def scores(self, query: str) -> np.ndarray:
         """A score in [0, 1] per document, in index order."""
@@ -168,7 +190,7 @@ class SearchIndex:
         char = self._char_matrix @ self._chars.transform([query]).toarray().ravel().astype(np.float32)
         topic = np.zeros(self.size, dtype=np.float32)
         if self._svd is not None and q_words.nnz:
-            q_topic = normalize(self._svd.transform(q_words))
+            q_topic = _normalize(self._svd.transform(q_words))
             topic = np.clip(self._topic_matrix @ q_topic.ravel().astype(np.float32), 0, None)
         w_word, w_char, w_topic = WEIGHTS
         return (w_word * word + w_char * char + w_topic * topic).astype(np.float32)
