@@ -1,0 +1,1 @@
+"""Writes, one module per job: goals, meetings, feed, brainstorms, webhooks."""

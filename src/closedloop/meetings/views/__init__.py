@@ -1,0 +1,1 @@
+"""Pages, one module per job: goals, meetings, feed (and its live stream), brainstorms."""
