@@ -3,6 +3,8 @@
     sla      every 5 minutes  route ownerless sales-ready leads, settle and breach SLA clocks
     alarms   every hour       run the alarm detectors (seed 000: raised within the hour)
     scores   every day        recompute points scores (their event windows move with time)
+    meetings every day        create the coming occurrences of each meeting series
+    webhooks every minute     deliver (and retry) Slack and other outgoing webhooks of the feed
 
 A job is claimed by moving its `last_started_at` forward in one UPDATE that matches only when the
 previous run started at least one interval ago, so any number of workers, on SQLite or
@@ -42,6 +44,21 @@ def scores_job(now: datetime) -> str:
     return str(contacts_rescore(now=now))
 
 
+def meetings_schedule_job(now: datetime) -> str:
+    from closedloop.meetings.models import MeetingSeries
+    from closedloop.meetings.services.meetings import SCHEDULE_AHEAD, series_schedule
+
+    until = timezone.localdate(now) + SCHEDULE_AHEAD
+    created = sum(len(series_schedule(series=s, until=until)) for s in MeetingSeries.objects.all())
+    return f"{created} occurrences scheduled up to {until}"
+
+
+def webhooks_job(now: datetime) -> str:
+    from closedloop.meetings.services.webhooks import webhooks_deliver_due
+
+    return f"{webhooks_deliver_due(now=now)} webhook deliveries"
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -53,6 +70,8 @@ JOBS: tuple[Job, ...] = (
     Job("sla", timedelta(minutes=5), sla_job),
     Job("alarms", timedelta(hours=1), alarms_job),
     Job("scores", timedelta(days=1), scores_job),
+    Job("meetings", timedelta(days=1), meetings_schedule_job),
+    Job("webhooks", timedelta(minutes=1), webhooks_job),
 )
 
 

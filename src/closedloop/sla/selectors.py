@@ -35,6 +35,15 @@ def open_clocks_for(*, user: User) -> QuerySet[SlaClock]:
     )
 
 
+def breaches_between(*, start: datetime, end: datetime) -> QuerySet[SlaClock]:
+    """Clocks that breached in [start, end), oldest first (the meetings' agenda pack lists them)."""
+    return (
+        SlaClock.objects.filter(breached_at__gte=start, breached_at__lt=end)
+        .select_related("owner", "contact")
+        .order_by("breached_at", "id")
+    )
+
+
 @dataclass
 class ReportRow:
     key: str

@@ -38,5 +38,5 @@ def test_the_real_jobs_run_on_an_empty_database(capsys):
 
     call_command("jobs", "run", "--now", "2026-06-15T12:00:00Z")
     out = capsys.readouterr().out
-    assert "ran: sla, alarms, scores" in out
+    assert "ran: sla, alarms, scores, meetings, webhooks" in out
     assert not JobRun.objects.exclude(last_error="").exists()

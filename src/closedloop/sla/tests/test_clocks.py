@@ -170,3 +170,13 @@ def test_the_check_command_routes_and_reports_as_json(active_agreement, berlin_w
         SlaClock.objects.filter(contact=sql_lead, started_at=datetime(2026, 6, 12, 14, tzinfo=UTC)).count()
         == 2
     )
+
+
+def test_the_meetings_agenda_pack_lists_breaches_of_the_week(routed, rep):
+    from closedloop.meetings.hooks import sla_breaches_for_pack
+
+    sla_clocks_check(now=berlin(2026, 6, 15, 13))
+    [breach] = sla_breaches_for_pack(start=berlin(2026, 6, 15), end=berlin(2026, 6, 22))
+    assert breach["title"].startswith("First contact within 4 business hours:")
+    assert breach["owner"] == rep.display_name
+    assert sla_breaches_for_pack(start=berlin(2026, 6, 22), end=berlin(2026, 6, 29)) == []
