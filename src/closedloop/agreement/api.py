@@ -19,21 +19,13 @@ from closedloop.agreement import selectors, services
 from closedloop.agreement.backtest_service import backtest_as_dict, backtest_run
 from closedloop.agreement.content import MAX_RULE_LENGTH
 from closedloop.agreement.models import AgreementVersion, Side, SlaKind, SlaUnit
+from closedloop.config.api_errors import ErrorsOut
 from closedloop.rules import RuleError, parse
 
 router = Router(tags=["agreements"])
 
 Text = Annotated[str, StringConstraints(max_length=10_000)]
 Slug = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
-
-
-class ErrorItem(Schema):
-    loc: list[str | int]
-    msg: str
-
-
-class ErrorsOut(Schema):
-    errors: list[ErrorItem]
 
 
 class StageDefinitionOut(Schema):

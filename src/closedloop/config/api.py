@@ -79,6 +79,13 @@ def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return error_response(request, 403, [{"loc": [], "msg": str(exc) or "your role may not do this"}])
 
 
+@api.exception_handler(OverflowError)
+def on_overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    # A number beyond what the database stores (an id or offset with 40 digits) is bad input,
+    # not a server failure.
+    return error_response(request, 422, [{"loc": [], "msg": "a number in the request is out of range"}])
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     msg = str(exc)

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -127,6 +128,8 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = os.environ.get("CLOSEDLOOP_EMAIL_FROM", "closedloop <closedloop@localhost>")
+# Outgoing webhooks may not call loopback or private addresses (SSRF) unless an admin allows it.
+CLOSEDLOOP_WEBHOOK_ALLOW_PRIVATE = os.environ.get("CLOSEDLOOP_WEBHOOK_ALLOW_PRIVATE", "0") == "1"
 # Links in emails need the public address of this installation.
 CLOSEDLOOP_BASE_URL = os.environ.get("CLOSEDLOOP_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 USE_I18N = True
@@ -150,17 +153,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("CLOSEDLOOP_MAX_REQUEST_BYTES",
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_SAMESITE = "Lax"
-X_FRAME_OPTIONS = "DENY"
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-if not DEBUG and os.environ.get("CLOSEDLOOP_HTTPS", "0") == "1":
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_SSL_REDIRECT = True
-    SECURE_HSTS_SECONDS = 31536000
+# Cookies, HTTPS, the Content Security Policy and login lockout: config/security.py (included below).
 
 NINJA_PAGINATION_PER_PAGE = 50
 
@@ -170,3 +163,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CLOSEDLOOP_LOG_LEVEL", "WARNING")},
 }
+
+from closedloop.config.security import *  # noqa: E402,F403  (last, so its values win)

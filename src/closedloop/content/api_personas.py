@@ -43,7 +43,7 @@ class MatchOut(Schema):
     by_stage: dict[str, int]
 
 
-class PersonaOut(Schema):
+class ContentPersonaOut(Schema):
     slug: str = Field(description='What Contact.persona holds and rules compare with: persona == "slug".')
     name: str
     summary: str
@@ -51,12 +51,12 @@ class PersonaOut(Schema):
     updated_at: datetime
 
 
-class PersonaDetailOut(PersonaOut):
+class ContentPersonaDetailOut(ContentPersonaOut):
     contributions: list[ContributionOut]
     match: MatchOut
 
 
-class PersonaIn(Schema):
+class ContentPersonaIn(Schema):
     slug: str
     name: str
     summary: str = ""
@@ -118,14 +118,14 @@ def _detail(persona: Persona) -> dict[str, Any]:
     }
 
 
-@router.get("", response=list[PersonaOut], summary="List personas")
+@router.get("", response=list[ContentPersonaOut], summary="List personas")
 def persona_list(request: HttpRequest) -> Any:
     require_role(request, Permission.EDIT_CONTENT)
     return selectors.persona_list()
 
 
-@router.post("", response={201: PersonaDetailOut}, summary="Create a persona")
-def persona_create(request: HttpRequest, payload: PersonaIn) -> Status:
+@router.post("", response={201: ContentPersonaDetailOut}, summary="Create a persona")
+def persona_create(request: HttpRequest, payload: ContentPersonaIn) -> Status:
     user = require_role(request, Permission.EDIT_CONTENT)
     persona = services.persona_create(**payload.dict(), by=user)
     return Status(201, _detail(persona))
@@ -137,13 +137,13 @@ def persona_suggestions(request: HttpRequest) -> Any:
     return [s.__dict__ for s in selectors.persona_suggestion_list()]
 
 
-@router.get("/{slug}", response=PersonaDetailOut, summary="One persona with its matches")
+@router.get("/{slug}", response=ContentPersonaDetailOut, summary="One persona with its matches")
 def persona_detail(request: HttpRequest, slug: str) -> dict[str, Any]:
     require_role(request, Permission.EDIT_CONTENT)
     return _detail(_persona(slug))
 
 
-@router.patch("/{slug}", response=PersonaDetailOut, summary="Edit a persona")
+@router.patch("/{slug}", response=ContentPersonaDetailOut, summary="Edit a persona")
 def persona_patch(request: HttpRequest, slug: str, payload: PersonaPatch) -> dict[str, Any]:
     user = require_role(request, Permission.EDIT_CONTENT)
     persona = services.persona_update(persona=_persona(slug), by=user, **payload.dict(exclude_unset=True))

@@ -78,6 +78,7 @@ class StageTransition(models.Model):
         RULE = "rule", "Agreement rule"
         DEAL = "deal", "Deal outcome"
         DEMO = "demo", "Demo data"
+        AUTOMATION = "automation", "Workflow"
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="stage_transitions")
     from_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)

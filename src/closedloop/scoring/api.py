@@ -21,7 +21,7 @@ from closedloop.scoring.profile_service import agreement_draft_from_profile
 router = Router(tags=["scoring"])
 
 
-class RuleIn(Schema):
+class PointsRuleIn(Schema):
     kind: Literal["fit", "engagement"] = Field(
         description="fit (who the lead is) or engagement (what they did)."
     )
@@ -141,7 +141,7 @@ def rule_list(request: HttpRequest) -> Any:
 
 
 @router.post("/rules", response={201: RuleOut}, summary="Add a points rule")
-def rule_create(request: HttpRequest, payload: RuleIn) -> Any:
+def rule_create(request: HttpRequest, payload: PointsRuleIn) -> Any:
     user = require_role(request, Permission.MANAGE_SCORING)
     return Status(201, services.points_rule_create(by=user, **payload.dict()))
 

@@ -20,6 +20,7 @@ from closedloop.accounts.roles import Role, TeamKind
 from closedloop.crm.models import Account, Activity, Contact, Deal, StageTransition
 from closedloop.demo import company
 from closedloop.demo.generator import demo_generate
+from closedloop.meetings.models import ActionItem
 from closedloop.tracking.models import Campaign, CampaignCost, Event, LandingPage, VisitorIdentity
 
 END = date(2026, 3, 31)
@@ -277,6 +278,8 @@ def test_command_generates_once_then_reuses_the_data_and_prints_the_logins():
     counts = (Contact.objects.count(), Event.objects.count())
     assert counts[0] == 200
 
+    # Action items keep their owner (PROTECT); a demo login that vanished has none left to keep.
+    ActionItem.objects.filter(owner__username="tom").delete()
     User.objects.filter(username="tom").delete()
     out = io.StringIO()
     call_command(*args, "--port", "8123", stdout=out)
