@@ -17,6 +17,8 @@ def requires(roles: frozenset[str]) -> Callable[[Callable[..., HttpResponse]], C
                 raise PermissionDenied("Your role does not give access to this page.")
             return view(request, *args, **kwargs)
 
+        # Read by the generated access-control matrix (docs/security.md) and its test.
+        wrapped.required_roles = roles  # type: ignore[attr-defined]
         return wrapped
 
     return decorator

@@ -24,6 +24,8 @@ class SessionAuth(NinjaSessionAuth):
 
 
 def require_role(request: HttpRequest, roles: frozenset[str]) -> User:
+    # Remembered so the access-control matrix test can confirm which check an operation ran.
+    request.closedloop_required_roles = roles  # type: ignore[attr-defined]
     user: Any = request.auth if isinstance(getattr(request, "auth", None), User) else request.user
     if not isinstance(user, User) or not user.has_role(roles):
         raise PermissionDenied("your role may not do this")
