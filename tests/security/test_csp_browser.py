@@ -6,7 +6,6 @@ import pytest
 from django.test import Client
 
 from closedloop.config import security
-from tests.browser.conftest import browser, page  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 CSP_MIDDLEWARE = "django.middleware.csp.ContentSecurityPolicyMiddleware"
@@ -37,13 +36,13 @@ def _serve_through_django(tab, live_server, with_policy: bool, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_injected_script_does_not_run_under_the_policy(page, live_server, settings):  # noqa: F811
+def test_injected_script_does_not_run_under_the_policy(page, live_server, settings):
     _serve_through_django(page, live_server, True, settings)
     assert page.evaluate(INJECT) == {"script": False, "handler": False, "htmx": True}
 
 
 @pytest.mark.django_db(transaction=True)
-def test_without_the_policy_the_same_injection_runs(page, live_server, settings):  # noqa: F811
+def test_without_the_policy_the_same_injection_runs(page, live_server, settings):
     # The control: proves the probe above can see a script run.
     _serve_through_django(page, live_server, False, settings)
     assert page.evaluate(INJECT) == {"script": True, "handler": True, "htmx": True}

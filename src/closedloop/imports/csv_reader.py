@@ -118,7 +118,8 @@ def _open_text(path: Path, encoding: str) -> tuple[io.BufferedReader, io.TextIOW
 
 
 def _clean_headers(raw_headers: list[str]) -> list[str]:
-    names = [h.strip().lstrip("\ufeff").strip() for h in raw_headers]
+    # NUL characters cannot be stored in PostgreSQL text; they are never meaningful in a CSV.
+    names = [h.replace("\x00", "").strip().lstrip("\ufeff").strip() for h in raw_headers]
     while names and not names[-1]:  # trailing delimiters on the header line
         names.pop()
     if not names:
@@ -182,6 +183,8 @@ def iter_records(
         count = 0
         try:
             for values in reader:
+                if any("\x00" in v for v in values):
+                    values = [v.replace("\x00", "") for v in values]
                 start = last_line + 1
                 last_line = reader.line_num
                 if not values or not (values[0].strip() or any(v.strip() for v in values)):

@@ -109,7 +109,7 @@ def sla_clocks_on_decision(*, handoff: Handoff) -> None:
     start what it begins."""
     calendar = calendar_get()
     at = handoff.decided_at or timezone.now()
-    running = SlaClock.objects.select_for_update().filter(handoff=handoff, stopped_at__isnull=True)
+    running = SlaClock.objects.select_for_update(of=("self",)).filter(handoff=handoff, stopped_at__isnull=True)
     if handoff.status == HandoffStatus.ACCEPTED:
         for clock in running.filter(kind="accept_within"):
             _stop(clock, at, "accepted", calendar)
@@ -148,7 +148,7 @@ def sla_clocks_check(*, now: datetime | None = None) -> CheckResult:
         .annotate(first=Min("at"))
         .values("first")
     )
-    waiting_for_contact = SlaClock.objects.select_for_update().filter(
+    waiting_for_contact = SlaClock.objects.select_for_update(of=("self",)).filter(
         stopped_at__isnull=True, kind__in=("first_contact_within", "follow_up_within")
     )
     for clock in waiting_for_contact.annotate(contacted_at=first_activity).filter(
@@ -157,7 +157,7 @@ def sla_clocks_check(*, now: datetime | None = None) -> CheckResult:
         _stop(clock, clock.contacted_at, "first contact logged", calendar)  # type: ignore[attr-defined]
         result.stopped += 1
 
-    for clock in SlaClock.objects.select_for_update().filter(
+    for clock in SlaClock.objects.select_for_update(of=("self",)).filter(
         stopped_at__isnull=True, handoff__status=HandoffStatus.RECYCLED
     ):
         _cancel(clock, clock.handoff.decided_at or now, "lead recycled before sales decided")  # type: ignore[union-attr]
@@ -168,7 +168,7 @@ def sla_clocks_check(*, now: datetime | None = None) -> CheckResult:
     for handoff in Handoff.objects.filter(status=HandoffStatus.PENDING).exclude(Exists(has_clock)):
         result.started += len(_start(handoff, STARTS_ON_ROUTE, handoff.routed_at, calendar))
 
-    overdue = SlaClock.objects.select_for_update().filter(
+    overdue = SlaClock.objects.select_for_update(of=("self",)).filter(
         stopped_at__isnull=True, status=ClockStatus.RUNNING, due_at__lte=now
     )
     for clock in overdue.select_related("owner", "owner__manager", "contact"):

@@ -3,7 +3,6 @@ the prospect's opening and reading time recorded: the whole path in a real brows
 
 import os
 import re
-import shutil
 
 import pytest
 
@@ -15,22 +14,7 @@ from closedloop.tracking.models import Event
 from tests.factories import PASSWORD, ContactFactory, DealFactory, TeamFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
-        )
-        yield browser
-        browser.close()
 
 
 def test_search_personalise_share_and_the_open_is_recorded(browser, live_server):

@@ -4,7 +4,6 @@ Debian's chromium is driven by Playwright against pytest-django's live server.""
 
 import os
 import re
-import shutil
 
 import pytest
 
@@ -12,36 +11,12 @@ from closedloop.accounts.roles import Role
 from closedloop.meetings.models import ActionItem, Idea
 from tests.factories import PASSWORD, UserFactory
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Playwright's sync API runs an event loop in the test thread; the ORM needs to be told it is a test.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 QUESTION = "What would make you call a lead within the hour?"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 def signed_in(browser, live_server, username):
