@@ -109,7 +109,9 @@ def sla_clocks_on_decision(*, handoff: Handoff) -> None:
     start what it begins."""
     calendar = calendar_get()
     at = handoff.decided_at or timezone.now()
-    running = SlaClock.objects.select_for_update(of=("self",)).filter(handoff=handoff, stopped_at__isnull=True)
+    running = SlaClock.objects.select_for_update(of=("self",)).filter(
+        handoff=handoff, stopped_at__isnull=True
+    )
     if handoff.status == HandoffStatus.ACCEPTED:
         for clock in running.filter(kind="accept_within"):
             _stop(clock, at, "accepted", calendar)

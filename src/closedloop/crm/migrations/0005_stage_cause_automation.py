@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm', '0004_transition_agreement_rule'),
+        ("crm", "0004_transition_agreement_rule"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='stagetransition',
-            name='cause',
-            field=models.CharField(choices=[('import', 'Import'), ('api', 'API'), ('manual', 'Manual change'), ('rule', 'Agreement rule'), ('deal', 'Deal outcome'), ('demo', 'Demo data'), ('automation', 'Workflow')], max_length=20),
+            model_name="stagetransition",
+            name="cause",
+            field=models.CharField(
+                choices=[
+                    ("import", "Import"),
+                    ("api", "API"),
+                    ("manual", "Manual change"),
+                    ("rule", "Agreement rule"),
+                    ("deal", "Deal outcome"),
+                    ("demo", "Demo data"),
+                    ("automation", "Workflow"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
