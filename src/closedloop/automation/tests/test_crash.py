@@ -25,7 +25,7 @@ from closedloop.automation.triggers import enrollments_create
 from closedloop.automation.workflows import flow_parse
 from closedloop.crm.models import Contact
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.crash, pytest.mark.django_db(transaction=True)]
 
 # The figure; a slow or shared machine can run a smaller flow with the same checks.
 CONTACTS = int(os.environ.get("CLOSEDLOOP_CRASH_CONTACTS", "10000"))
