@@ -61,7 +61,7 @@ def _email(notification_ids: list[int]) -> None:
                 from_email=None,
                 recipient_list=[note.recipient.email],
             )
-        except (OSError, Exception) as exc:  # smtplib errors derive from OSError; backends vary
+        except Exception as exc:  # smtplib errors derive from OSError; other backends raise their own
             log.warning("notification %s not emailed: %s", note.pk, exc)
             Notification.objects.filter(pk=note.pk).update(email_error=str(exc)[:300])
         else:
