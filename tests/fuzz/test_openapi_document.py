@@ -42,3 +42,22 @@ def test_every_operation_is_in_the_document(client):
     doc = client.get(reverse("api:openapi-json")).json()
     listed = {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
     assert {(e.route, e.method) for e in api_entries() if e.documented} == listed
+
+
+def test_every_operation_documents_the_errors_it_can_give(client):
+    document = client.get(reverse("api:openapi-json")).json()
+    assert "ErrorsOut" in document["components"]["schemas"]
+    checked = 0
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            statuses = set(operation["responses"])
+            where = f"{method.upper()} {path}"
+            assert {"401", "403"} <= statuses, where
+            if "{" in path:
+                assert "404" in statuses, where
+            if "requestBody" in operation:
+                assert {"400", "413", "422"} <= statuses, where
+            error = operation["responses"]["403"]["content"]["application/json"]["schema"]
+            assert error == {"$ref": "#/components/schemas/ErrorsOut"}, where
+            checked += 1
+    assert checked >= 70

@@ -5,13 +5,20 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from closedloop.accounts.api_auth import BearerToken, SessionAuth
+from closedloop.config.openapi_errors import add_error_responses
 
-api = NinjaAPI(
+
+class ClosedloopAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        return add_error_responses(super().get_openapi_schema(**kwargs))
+
+
+api = ClosedloopAPI(
     title="closedloop API",
     version="1",
     description=(
@@ -77,6 +84,13 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 @api.exception_handler(PermissionDenied)
 def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return error_response(request, 403, [{"loc": [], "msg": str(exc) or "your role may not do this"}])
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    # get_object_or_404's message names the model ("No Contact matches the given query."), which
+    # says what was missing without saying anything about objects the caller may not see.
+    return error_response(request, 404, [{"loc": [], "msg": str(exc) or "not found"}])
 
 
 @api.exception_handler(OverflowError)

@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -73,16 +74,18 @@ class ShareOut(Schema):
 def share_create(request: HttpRequest, payload: ShareIn) -> Status:
     user = require_role(request, Permission.EDIT_CONTENT)
     asset = selectors.asset_get(asset_id=payload.asset_id)
+    # An identifier in the body that names nothing is invalid input (422 naming the field), not a
+    # missing resource at this URL.
     if asset is None:
-        raise HttpError(404, "no such asset")
+        raise ValidationError({"asset_id": "no such asset"})
     contact = deal = None
     if (
         payload.contact_id is not None
         and (contact := Contact.objects.filter(pk=payload.contact_id).first()) is None
     ):
-        raise HttpError(404, "no such contact")
+        raise ValidationError({"contact_id": "no such contact"})
     if payload.deal_id is not None and (deal := Deal.objects.filter(pk=payload.deal_id).first()) is None:
-        raise HttpError(404, "no such deal")
+        raise ValidationError({"deal_id": "no such deal"})
     link = services.shared_link_create(
         asset=asset, contact=contact, deal=deal, title=payload.title, intro=payload.intro,
         body_html=payload.body_html, by=user,
@@ -95,6 +98,8 @@ def share_create(request: HttpRequest, payload: ShareIn) -> Status:
 def share_list(request: HttpRequest, asset_id: int | None = None, mine: bool = False) -> Any:
     user = require_role(request, Permission.EDIT_CONTENT)
     asset = selectors.asset_get(asset_id=asset_id) if asset_id else None
+    if asset_id and asset is None:
+        raise ValidationError({"asset_id": "no such asset"})
     return selectors.shared_link_list(user=user, asset=asset, mine_only=mine)
 
 

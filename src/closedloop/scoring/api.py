@@ -11,6 +11,7 @@ from ninja.errors import HttpError
 
 from closedloop.accounts.api_auth import require_role
 from closedloop.accounts.roles import Permission
+from closedloop.config.api_errors import ErrorsOut
 from closedloop.crm.models import Contact
 from closedloop.scoring import selectors, services
 from closedloop.scoring.correlation import MIN_SUPPORT, correlation_report
@@ -175,7 +176,9 @@ def contact_score(request: HttpRequest, contact_id: int) -> Any:
     return {"contact_id": contact.pk, **selectors.score_explanation_for(contact=contact).as_dict()}
 
 
-@router.get("/model", response=ModelCardOut, summary="The latest predictive model's card")
+@router.get(
+    "/model", response={200: ModelCardOut, 404: ErrorsOut}, summary="The latest predictive model's card"
+)
 def model_card(request: HttpRequest) -> Any:
     require_role(request, Permission.VIEW_SCORING)
     model = selectors.scoring_model_latest()

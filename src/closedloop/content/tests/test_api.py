@@ -90,6 +90,12 @@ def test_search_personas_and_shares_api(client, marketer, rep, partner, ops_pers
                         content_type="application/json", headers=r)  # fmt: skip
     assert share.status_code == 201 and "/api/v1/content/s/" in share.json()["url"]
     assert client.get("/api/v1/content/shares?mine=true", headers=r).json()["count"] == 1
+    missing = asset.pk + deal.pk + 1000
+    unknown = client.post("/api/v1/content/shares", {"asset_id": asset.pk, "deal_id": missing},
+                          content_type="application/json", headers=r)  # fmt: skip
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["loc"] == ["deal_id"]
+    unknown_asset = client.get(f"/api/v1/content/shares?asset_id={missing}", headers=r)
+    assert unknown_asset.status_code == 422 and unknown_asset.json()["errors"][0]["loc"] == ["asset_id"]
     p = auth(partner)
     assert client.get("/api/v1/content/assets", headers=p).json()["count"] == 1
     assert client.get("/api/v1/content/personas", headers=p).status_code == 403
