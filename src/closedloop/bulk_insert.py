@@ -8,6 +8,7 @@ PostgreSQL: COPY into a temporary staging table, then one INSERT … SELECT (a m
 spends its time in the driver parsing thousands of placeholders). SQLite: multi-row INSERTs.
 """
 
+import hashlib
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -64,7 +65,10 @@ def _copy_insert(
     rows: Sequence[Sequence[Any]],
     conflict: str,
 ) -> None:
-    stage = connection.ops.quote_name(f"stage_{db_table}")
+    # One staging table per table *and column set*: the same connection may insert a table's rows
+    # with their ids (reserved ahead) and, later, without them.
+    column_set = hashlib.sha1(columns.encode(), usedforsecurity=False).hexdigest()[:8]
+    stage = connection.ops.quote_name(f"stage_{db_table[:40]}_{column_set}")
     cursor.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "  # noqa: S608
         f"SELECT {columns} FROM {table} WITH NO DATA"

@@ -148,6 +148,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Ingest batches are capped at 1,000 events; 5 MB leaves room for rich properties
 # while refusing runaway payloads with a 413 before they are parsed.
+# An import holds this many merged rows in memory and moves the rest to a scratch file (imports/record_store.py).
+CLOSEDLOOP_IMPORT_MEMORY_ROWS = int(os.environ.get("CLOSEDLOOP_IMPORT_MEMORY_ROWS", "200000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("CLOSEDLOOP_MAX_REQUEST_BYTES", 5 * 1024 * 1024))
 # CSV uploads stream to disk instead.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -3,7 +3,8 @@ INSERT and UPDATE statements (bulk_sql.py), never one ORM save per row — 100,0
 import in well under a minute on SQLite. The CRM's per-row services (contact_upsert) stay the
 path for single changes."""
 
-from collections.abc import Iterator, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,9 +37,8 @@ class WriteResult:
     deals_without_contact: int = 0
 
 
-def _chunks[T](items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _chunks[T](items: Iterable[T], size: int) -> Iterator[Sequence[T]]:
+    return itertools.batched(items, size)
 
 
 def first_stage_transitions(
@@ -103,11 +103,15 @@ class PlanWriter:
         return self.result
 
     # -- shared -------------------------------------------------------------------------------
-    def _new_and_existing(self) -> tuple[list[dict[str, Any]], list[str]]:
+    # Rows are streamed from the plan's stores, never gathered in lists: a plan may hold millions.
+    def _new_rows(self) -> Iterator[dict[str, Any]]:
         plan = self.plan
-        new = [r for k, r in plan.records.items() if k not in plan.existing]
-        existing = [k for k in plan.records if k in plan.existing]
-        return new + plan.unkeyed, existing
+        yield from (row for key, row in plan.records.items() if key not in plan.existing)
+        yield from plan.unkeyed.values()
+
+    def _existing_keys(self) -> Iterator[str]:
+        plan = self.plan
+        return (key for key in plan.records if key in plan.existing)
 
     def _company_name(self, key: str) -> str:
         return next(iter(self.plan.companies[key]))  # the first spelling in the file
@@ -174,11 +178,11 @@ class PlanWriter:
         return properties
 
     def _contacts(self) -> None:
-        new, existing = self._new_and_existing()
         contacts = BulkTable(Contact)
-        ids = reserve_ids(Contact, len(new))
         started_at = self.plan.started_at
-        for chunk in _chunks(list(zip(new, ids, strict=True)), CHUNK):
+        created = 0
+        for rows in _chunks(self._new_rows(), CHUNK):
+            chunk = list(zip(rows, reserve_ids(Contact, len(rows)), strict=True))
             contacts.insert(
                 contacts.row(
                     {
@@ -207,18 +211,21 @@ class PlanWriter:
                 by_id=self.by_id,
             )
             self.progress.wrote(len(chunk))
-        self.result.created = len(new)
-        self.result.stage_transitions = len(new)
-        self._update_contacts(existing)
+            created += len(chunk)
+        self.result.created = created
+        self.result.stage_transitions = created
+        self._update_contacts(self._existing_keys())
 
-    def _update_contacts(self, keys: list[str]) -> None:
+    def _update_contacts(self, keys: Iterable[str]) -> None:
         plan = self.plan
         transitions = BulkTable(StageTransition, with_pk=False)
         fields = [
             "first_name", "last_name", "title", "phone", "persona", "account", "owner",
             "lifecycle_stage", "source_campaign", "properties", "created_at", "updated_at",
         ]  # fmt: skip
+        updated = 0
         for chunk in _chunks(keys, UPDATE_CHUNK):
+            updated += len(chunk)
             contacts = list(Contact.objects.filter(email__in=chunk))
             moves = []
             for contact in contacts:
@@ -257,7 +264,7 @@ class PlanWriter:
             transitions.insert(moves)
             self.result.stage_transitions += len(moves)
             self.progress.wrote(len(chunk))
-        self.result.updated = len(keys)
+        self.result.updated = updated
 
     # -- accounts -----------------------------------------------------------------------------
     _ACCOUNT_FIELDS = ("domain", "industry", "employees", "annual_revenue", "country")
@@ -272,9 +279,11 @@ class PlanWriter:
 
     def _accounts(self) -> None:
         plan = self.plan
-        new_keys = [k for k in plan.records if k not in plan.existing]
         table = BulkTable(Account, with_pk=False)
+        created = updated = 0
+        new_keys = (key for key in plan.records if key not in plan.existing)
         for chunk in _chunks(new_keys, CHUNK):
+            created += len(chunk)
             table.insert(
                 table.row(
                     {
@@ -286,15 +295,15 @@ class PlanWriter:
                 for k in chunk
             )
             self.progress.wrote(len(chunk))
-        existing = [k for k in plan.records if k in plan.existing]
-        for keys in _chunks(existing, UPDATE_CHUNK):
+        for keys in _chunks(self._existing_keys(), UPDATE_CHUNK):
+            updated += len(keys)
             accounts = list(Account.objects.filter(normalized_name__in=keys))
             for account in accounts:
                 for name, value in self._account_values(plan.records[account.normalized_name]).items():
                     setattr(account, name, value)
             update_rows(Account, accounts, [*self._ACCOUNT_FIELDS, "owner"])
             self.progress.wrote(len(keys))
-        self.result.created, self.result.updated = len(new_keys), len(existing)
+        self.result.created, self.result.updated = created, updated
 
     # -- deals --------------------------------------------------------------------------------
     def _deal_values(self, row: dict[str, Any]) -> dict[str, Any]:
@@ -326,9 +335,10 @@ class PlanWriter:
 
     def _deals(self) -> None:
         plan = self.plan
-        new, existing = self._new_and_existing()
         table = BulkTable(Deal, with_pk=False)
-        for chunk in _chunks(new, CHUNK):
+        created = updated = 0
+        for chunk in _chunks(self._new_rows(), CHUNK):
+            created += len(chunk)
             rows = []
             for row in chunk:
                 values = {
@@ -346,7 +356,8 @@ class PlanWriter:
             "name", "product", "amount", "stage", "lost_reason", "account", "owner", "contact",
             "source_campaign", "created_at", "closed_at",
         ]  # fmt: skip
-        for keys in _chunks(existing, UPDATE_CHUNK):
+        for keys in _chunks(self._existing_keys(), UPDATE_CHUNK):
+            updated += len(keys)
             deals = list(Deal.objects.filter(external_id__in=keys))
             for deal in deals:
                 row = plan.records[deal.external_id or ""]
@@ -360,7 +371,7 @@ class PlanWriter:
                     deal.closed_at = None
             update_rows(Deal, deals, fields)
             self.progress.wrote(len(keys))
-        self.result.created, self.result.updated = len(new), len(existing)
+        self.result.created, self.result.updated = created, updated
 
 
 def plan_write(

@@ -2,6 +2,7 @@
 duplicates inside the file, and look up what already exists. The resulting ImportPlan is what the
 preview shows and what a run writes; building it writes nothing."""
 
+import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from closedloop.imports import values as parse
 from closedloop.imports.csv_reader import CsvLayout, iter_records
 from closedloop.imports.presets import Preset
 from closedloop.imports.progress import Progress
+from closedloop.imports.record_store import RecordStore
 from closedloop.imports.targets import (
     ACCOUNTS,
     CONTACTS,
@@ -77,13 +79,14 @@ class ImportPlan:
     invalid_rows: int = 0
     error_count: int = 0
     errors: list[RowError] = field(default_factory=list)
-    records: dict[str, dict[str, Any]] = field(default_factory=dict)  # dedup key → merged record
-    unkeyed: list[dict[str, Any]] = field(default_factory=list)  # rows without a dedup key
+    # Dedup key → merged record, and rows without a dedup key (by line); both spill to disk when large.
+    records: RecordStore = field(default_factory=RecordStore)
+    unkeyed: RecordStore = field(default_factory=RecordStore)
     merged_rows: int = 0
     merges: list[dict[str, Any]] = field(default_factory=list)
     # Company names by normalised key: each spelling seen and the line it was first seen on.
     companies: dict[str, dict[str, int]] = field(default_factory=dict)
-    existing: dict[str, int] = field(default_factory=dict)  # dedup key → id of the stored row
+    existing: RecordStore = field(default_factory=RecordStore)  # dedup key → id of the stored row
     existing_accounts: dict[str, int] = field(default_factory=dict)  # normalised name → Account id
     owner_ids: dict[str, int] = field(default_factory=dict)  # folded owner → User id
     owner_names: dict[str, str] = field(default_factory=dict)  # folded owner → spelling in the file
@@ -107,7 +110,7 @@ class ImportPlan:
         return [k for k in self.companies if k not in self.existing_accounts]
 
     def counts(self) -> dict[str, int]:
-        to_update = sum(1 for k in self.records if k in self.existing)
+        to_update = len(self.existing)  # every key found stored is a key of `records`
         counts = {
             "rows": self.rows,
             "valid": self.rows - self.invalid_rows,
@@ -352,6 +355,7 @@ class PlanBuilder:
                 current[name] = min(current[name], value)
             else:
                 current[name] = value
+        plan.records[key] = current  # a spilled store hands out copies
 
     def _contact(self, line: int, row: dict[str, Any]) -> bool:
         full = row.pop("full_name", "")
@@ -369,7 +373,7 @@ class PlanBuilder:
             self._merge(email, line, row)
         else:
             row["_line"] = line
-            self.plan.unkeyed.append(row)
+            self.plan.unkeyed[str(line)] = row
         return True
 
     def _account(self, line: int, row: dict[str, Any]) -> bool:
@@ -394,44 +398,47 @@ class PlanBuilder:
             self._merge(external_id, line, row)
         else:
             row["_line"] = line
-            self.plan.unkeyed.append(row)
+            self.plan.unkeyed[str(line)] = row
         return True
 
     # -- what exists already ------------------------------------------------------------------
     def _resolve(self) -> None:
         plan = self.plan
         company_keys = list(plan.companies)
-        plan.existing_accounts = _ids_by(Account, "normalized_name", company_keys)
+        plan.existing_accounts = dict(_ids_by(Account, "normalized_name", company_keys))
         if self.spec.target == CONTACTS:
-            plan.existing = _ids_by(Contact, "email", list(plan.records))
+            _ids_by(Contact, "email", plan.records.keys(), into=plan.existing)
         elif self.spec.target == ACCOUNTS:
-            plan.existing = {
-                k: plan.existing_accounts[k] for k in plan.records if k in plan.existing_accounts
-            }
+            for key in plan.records:
+                if key in plan.existing_accounts:
+                    plan.existing[key] = plan.existing_accounts[key]
         else:
-            plan.existing = _ids_by(Deal, "external_id", list(plan.records))
+            _ids_by(Deal, "external_id", plan.records.keys(), into=plan.existing)
             emails = {r["contact_email"] for r in self._all_records() if r.get("contact_email")}
-            plan.contact_ids = _ids_by(Contact, "email", sorted(emails))
+            plan.contact_ids = dict(_ids_by(Contact, "email", sorted(emails)))
             plan.defaulted_created_at = sum(1 for r in self._all_records() if "created_at" not in r)
 
     def _all_records(self) -> Iterable[dict[str, Any]]:
         yield from self.plan.records.values()
-        yield from self.plan.unkeyed
+        yield from self.plan.unkeyed.values()
 
 
-def _ids_by(model: Any, field_name: str, keys: list[str]) -> dict[str, int]:
-    """key → id for the keys stored in model.field_name. Plain SQL in chunks: building an ORM
-    IN query costs more than running it when 100,000 emails are looked up."""
-    found: dict[str, int] = {}
+def _ids_by(
+    model: Any, field_name: str, keys: Iterable[str], *, into: RecordStore | None = None
+) -> RecordStore:
+    """key → id for the keys stored in model.field_name, added to `into` (a new store if None).
+    Plain SQL in chunks: building an ORM IN query costs more than running it when 100,000 emails
+    are looked up."""
+    found = RecordStore() if into is None else into
     meta = model._meta
     quote = connection.ops.quote_name
     column, table, pk = quote(meta.get_field(field_name).column), quote(meta.db_table), quote(meta.pk.column)
     with connection.cursor() as cursor:
-        for start in range(0, len(keys), LOOKUP_CHUNK):
-            chunk = keys[start : start + LOOKUP_CHUNK]
+        for chunk in itertools.batched(keys, LOOKUP_CHUNK):
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(f"SELECT {column}, {pk} FROM {table} WHERE {column} IN ({marks})", chunk)  # noqa: S608
-            found.update(cursor.fetchall())
+            for key, pk_value in cursor.fetchall():
+                found[key] = pk_value
     return found
 
 
