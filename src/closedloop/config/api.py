@@ -1,6 +1,7 @@
 """The REST API: one NinjaAPI with a router per app, one error shape everywhere:
 {"errors": [{"loc": ["events", 3, "ts"], "msg": "..."}]}."""
 
+import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -46,8 +47,27 @@ def _clean_loc(loc: list[Any] | tuple[Any, ...]) -> list[Any]:
     return parts
 
 
+def _body_not_an_object(request: HttpRequest) -> str:
+    """The JSON type of a body that is not an object ("" when it is one, or not JSON). Ninja reads
+    a bare array as an empty object, so without this its errors would only say fields are missing."""
+    if request.content_type != "application/json" or not request.body:
+        return ""
+    try:
+        value = json.loads(request.body)
+    except ValueError:
+        return ""
+    names = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+    return "" if isinstance(value, dict) else names.get(type(value), "null")
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    if any(err.get("loc", ("",))[0] == "body" for err in exc.errors) and (
+        kind := _body_not_an_object(request)
+    ):
+        return error_response(
+            request, 422, [{"loc": [], "msg": f"the body must be a JSON object, not {kind}"}]
+        )
     errors = []
     for err in exc.errors:
         msg = str(err.get("msg", "invalid value"))

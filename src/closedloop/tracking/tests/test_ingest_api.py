@@ -156,6 +156,22 @@ def test_malformed_json_is_a_400(client, token):
     assert "JSON" in resp.json()["errors"][0]["msg"]
 
 
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        ("[]", "an array"),
+        ('[{"events": []}]', "an array"),
+        ('"x"', "a string"),
+        ("7", "a number"),
+        ("null", "null"),
+    ],
+)
+def test_a_body_that_is_not_an_object_is_named_as_such(client, token, body, kind):
+    resp = post(client, token, body)
+    assert resp.status_code == 422
+    assert resp.json()["errors"] == [{"loc": [], "msg": f"the body must be a JSON object, not {kind}"}]
+
+
 def test_empty_and_oversized_batches_are_refused(client, token):
     assert post(client, token, {"events": []}).status_code == 422
     too_many = {"events": [event(f"k{i}") for i in range(1001)]}
