@@ -3,7 +3,7 @@
 import pytest
 
 from closedloop.accounts.roles import Role
-from closedloop.accounts.services import api_token_create, user_create
+from closedloop.accounts.services import api_token_create, scopes_for_user, user_create
 
 
 @pytest.fixture
@@ -12,6 +12,7 @@ def role_users(db):
     out = {}
     for role in Role.values:
         user = user_create(username=f"matrix-{role}", password="matrix password 1", role=role)
-        _, raw = api_token_create(user=user, name="matrix")
+        # Every scope the role allows: the matrix tests the role checks, not narrowed tokens.
+        _, raw = api_token_create(user=user, name="matrix", scopes=scopes_for_user(user))
         out[role] = (user, raw)
     return out

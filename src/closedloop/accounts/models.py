@@ -45,6 +45,12 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Permission names in lower case ("ingest_events"); the token may use only these, and only as far
+    # as its user's role allows (accounts.api_auth.require_role).
+    scopes = models.JSONField(default=list, blank=True, help_text="Scopes the token may use.")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes

@@ -1,5 +1,8 @@
 """Roles and teams: who may do what. One place so pages, API and tests agree."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.db import models
 
 
@@ -24,8 +27,32 @@ EVERYONE = INTERNAL | {Role.PARTNER}
 DATA_ADMINS = frozenset({Role.ADMIN, Role.HEAD_OF_MARKETING, Role.HEAD_OF_SALES, Role.MARKETER})
 
 
+class NamedPermission(frozenset[str]):
+    """A permission: the frozenset of roles that hold it, plus its name. The lower-case name is also
+    the API token scope for it ("ingest_events" for Permission.INGEST_EVENTS)."""
+
+    name: str
+
+    def __new__(cls, roles: Iterable[str], name: str) -> "NamedPermission":
+        obj = super().__new__(cls, roles)
+        obj.name = name
+        return obj
+
+    def __reduce__(self) -> Any:
+        return (NamedPermission, (frozenset(self), self.name))
+
+    @property
+    def scope(self) -> str:
+        return self.name.lower()
+
+    def including(self, *roles: str) -> "NamedPermission":
+        """The same permission (and token scope) granted to more roles, e.g. partners on one page."""
+        return NamedPermission(self | set(roles), self.name)
+
+
 class Permission:
-    """Named capabilities mapped to the roles that hold them."""
+    """Named capabilities mapped to the roles that hold them. After the class body, every entry is
+    a NamedPermission: still a frozenset of roles, and also a token scope."""
 
     VIEW_DASHBOARD = EVERYONE  # partners see only their own campaigns (selectors scope it)
     VIEW_CONTACTS = INTERNAL
@@ -67,5 +94,27 @@ class Permission:
     EDIT_CONTENT = INTERNAL
     # Goals, meetings, brainstorms and the live feed: shared by both teams.
     VIEW_MEETINGS = INTERNAL
+    # Partners open goals, meetings and the feed too; selectors narrow them to what is shared with
+    # their team (meetings/access.py). Its own permission, so a partner's token can carry its scope.
+    VIEW_SHARED_MEETINGS = EVERYONE
     EDIT_MEETINGS = INTERNAL
     MANAGE_GOALS = frozenset({Role.ADMIN, Role.HEAD_OF_MARKETING, Role.HEAD_OF_SALES})
+    # Personal data (GDPR): export and erasure act on any contact and cannot be undone, so only the
+    # people answerable for the data (admins and both heads) do them; retention rules are operations.
+    MANAGE_PERSONAL_DATA = frozenset({Role.ADMIN, Role.HEAD_OF_MARKETING, Role.HEAD_OF_SALES})
+    MANAGE_RETENTION = frozenset({Role.ADMIN})
+
+
+# One vocabulary for token scopes: the Permission entries themselves, so a new permission is a new scope.
+for _name, _roles in list(vars(Permission).items()):
+    if _name.isupper() and isinstance(_roles, frozenset):
+        setattr(Permission, _name, NamedPermission(_roles, _name))
+
+SCOPES: dict[str, NamedPermission] = {
+    value.scope: value for value in vars(Permission).values() if isinstance(value, NamedPermission)
+}
+
+
+def scopes_for_role(role: str) -> list[str]:
+    """The scopes a user with `role` may put on a token, in a stable order."""
+    return sorted(scope for scope, roles in SCOPES.items() if role in roles)

@@ -1,5 +1,7 @@
 """The audit log: one row per change to the agreement and to shared data (DESIGN §3.12).
-Rows are only ever added; the actor's name is kept so the record outlives the account."""
+Rows are only ever added: database triggers refuse UPDATE and DELETE (migration 0003). A migration
+that rebuilds this table on SQLite (most AlterField operations) drops the triggers and must create
+them again; tests/test_append_only.py fails if they are missing."""
 
 from django.conf import settings
 from django.db import models
@@ -8,7 +10,13 @@ from django.utils import timezone
 
 class AuditEntry(models.Model):
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        # PROTECT: setting the actor to NULL would be an UPDATE, which the log refuses. Users are
+        # deactivated, never deleted, once they have acted.
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     actor_name = models.CharField(max_length=150, blank=True, help_text="Who it was when it happened.")
     action = models.CharField(max_length=80, db_index=True, help_text='Dotted verb, e.g. "agreement.sign".')

@@ -214,5 +214,11 @@ def export_csv(request: HttpRequest, table: str) -> HttpResponse:
     name = f"{table}-{scope.period.start:%Y%m%d}-{scope.period.end:%Y%m%d}.csv"
     # A streamed response: `requires` is typed for plain responses but passes any through.
     return csv_response(  # type: ignore[return-value]
-        filename=name, header=header, rows=rows, bom=request.GET.get("excel") == "1"
+        filename=name,
+        header=header,
+        rows=rows,
+        bom=request.GET.get("excel") == "1",
+        audit_actor=request.user,
+        audit_what=f"insights {table}",
+        audit_filters=request.GET.dict(),
     )

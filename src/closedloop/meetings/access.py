@@ -8,7 +8,7 @@ from closedloop.accounts.models import User
 from closedloop.accounts.roles import Permission, Role
 
 # Pages and API operations that partners may open; the selectors scope what they then see.
-MEETING_READERS = Permission.VIEW_MEETINGS | {Role.PARTNER}
+MEETING_READERS = Permission.VIEW_SHARED_MEETINGS
 
 
 def is_partner(user: User) -> bool:

@@ -35,7 +35,7 @@ def sla_report(request: HttpRequest) -> HttpResponseBase:
     group = group if group in selectors.GROUPS else "rep"
     rows = selectors.sla_report(start=start, end=end, group=group)
     if request.GET.get("format") == "csv":
-        return _csv(rows, start, end, group)
+        return _csv(rows, start, end, group, by=request.user)
     context = {
         "rows": rows,
         "volumes": selectors.volume_report(start=start, end=end),
@@ -47,7 +47,7 @@ def sla_report(request: HttpRequest) -> HttpResponseBase:
     return render(request, "sla/report.html", context)
 
 
-def _csv(rows: list[selectors.ReportRow], start: date, end: date, group: str) -> HttpResponseBase:
+def _csv(rows: list[selectors.ReportRow], start: date, end: date, group: str, by: object) -> HttpResponseBase:
     header = [
         group,
         "clock",
@@ -60,6 +60,7 @@ def _csv(rows: list[selectors.ReportRow], start: date, end: date, group: str) ->
         "median_business_hours",
     ]
     return csv_response(
+        audit_actor=by, audit_what="SLA report", audit_filters={"start": start, "end": end, "group": group},
         filename=f"sla-{group}-{start}-{end}.csv",
         header=header,
         rows=(

@@ -21,10 +21,10 @@ from closedloop.agreement.models import AgreementVersion
 from closedloop.alarms import selectors
 from closedloop.alarms.models import Alarm, AlarmKind, AlarmStatus
 from closedloop.alarms.services import alarms_check
-from closedloop.audit.models import AuditEntry
 from closedloop.crm.models import Account, Activity, Contact, Deal, StageTransition
 from closedloop.demo.generator import demo_generate
 from closedloop.tracking.models import Campaign, CampaignCost, Event, LandingPage, VisitorIdentity
+from tests.audit_log import audit_log_clear
 
 END = date(2026, 3, 31)
 NOW = datetime.combine(END, time.min, tzinfo=UTC)  # the end of the demo's history
@@ -43,8 +43,9 @@ def demo(django_db_setup, django_db_blocker):
         demo_generate(seed=11, end_date=END, contacts=SIZE)
         yield
         # The module shares one demo across tests outside their transactions, so it must leave
-        # the database as empty as it found it for the tests that follow.
-        for model in (Alarm, AuditEntry, Event, VisitorIdentity, Activity, Deal, StageTransition, Contact,
+        # the database as empty as it found it for the tests that follow, seeded rows included.
+        audit_log_clear()
+        for model in (Alarm, Event, VisitorIdentity, Activity, Deal, StageTransition, Contact,
                       AgreementVersion, Account, CampaignCost, Campaign, LandingPage, User, Team):  # fmt: skip
             model.objects.all().delete()
 

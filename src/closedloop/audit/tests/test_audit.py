@@ -1,4 +1,5 @@
 import pytest
+from django.db.models import ProtectedError
 
 from closedloop.accounts.roles import Role
 from closedloop.audit.models import AuditEntry
@@ -21,10 +22,11 @@ def test_record_keeps_who_what_and_when():
         str(team.pk),
     )
     assert entry.changes == {"name": ["Old", "Sales"]} and entry.at is not None
-    # The record outlives the account.
-    user.delete()
+    # A user who has acted cannot be deleted (that would rewrite the log); they are deactivated.
+    with pytest.raises(ProtectedError):
+        user.delete()
     entry.refresh_from_db()
-    assert entry.actor is None and entry.actor_name == "Rae Okafor"
+    assert entry.actor == user and entry.actor_name == "Rae Okafor"
 
 
 @pytest.mark.django_db

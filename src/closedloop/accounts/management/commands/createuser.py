@@ -1,8 +1,10 @@
-"""closedloop createuser USERNAME --role ROLE [--password P] [--team NAME]"""
+"""closedloop createuser USERNAME --role ROLE [--password P] [--team NAME]; recorded in the audit log
+as "user.create" with no actor (the command line)."""
 
 import getpass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from closedloop.accounts.models import Team
@@ -37,6 +39,8 @@ class Command(BaseCommand):
                 email=opts["email"],
                 team=team,
             )
-        except Exception as exc:
-            raise CommandError(str(exc)) from exc
+        except ValidationError as exc:
+            raise CommandError(
+                "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+            ) from exc
         self.stdout.write(f"Created {user.username} ({user.get_role_display()}).")
