@@ -11,6 +11,7 @@ from django.utils import timezone
 from closedloop.audit.services import audit_record
 from closedloop.automation.models import ConsentRecord, Subscription, Suppression, Topic
 from closedloop.automation.workflows import SEGMENT_KEY
+from closedloop.privacy.selectors import email_is_erased
 
 ALL_TOPICS = "*"
 
@@ -33,6 +34,10 @@ def email_block_reason(*, contact_id: int, email: str, topic: str) -> str:
     if answers.get(topic) == Subscription.Status.UNSUBSCRIBED:
         return f"unsubscribed from {topic}"
     opted_in = answers.get(topic) == Subscription.Status.SUBSCRIBED
+    # An erased person's address may come back (an old export, a colleague's list); it gets email
+    # again only after the new contact opts in, never on the strength of the old relationship.
+    if not opted_in and answers.get(ALL_TOPICS) != Subscription.Status.SUBSCRIBED and email_is_erased(email):
+        return "the address belonged to an erased contact; it gets email only after a new opt-in"
     if not opted_in and Topic.objects.filter(key=topic, requires_opt_in=True).exists():
         return f"{topic} needs opt-in and the contact has not opted in"
     return ""

@@ -34,6 +34,8 @@ from closedloop.imports.targets import (
     property_key,
     target_fields,
 )
+from closedloop.privacy.models import ErasureRecord
+from closedloop.privacy.selectors import email_hash
 from closedloop.tracking.models import Campaign
 
 MAX_ERRORS_KEPT = 1000
@@ -94,6 +96,7 @@ class ImportPlan:
     contact_ids: dict[str, int] = field(default_factory=dict)  # deals: contact email → Contact id
     value_fixes: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     defaulted_created_at: int = 0
+    erased_rows: int = 0  # rows naming the address of an erased contact, left out
     notes: list[str] = field(default_factory=list)
 
     def add_error(self, line: int, column: str, message: str) -> None:
@@ -165,6 +168,8 @@ class PlanBuilder:
         self.tz_name = str(settings.TIME_ZONE)
         self._owners = _owner_directory()
         self._campaigns: dict[str, int] | None = None
+        # Few, so held as a set: each row's address is hashed and looked up, not queried.
+        self._erased = set(ErasureRecord.objects.exclude(email_hash="").values_list("email_hash", flat=True))
         self.columns = self._columns()
 
     # -- set-up -------------------------------------------------------------------------------
@@ -321,6 +326,11 @@ class PlanBuilder:
                 failed = not handle(line, row)
             if failed:
                 plan.invalid_rows += 1
+        if plan.erased_rows:
+            plan.notes.append(
+                f"{plan.erased_rows} row(s) name the address of an erased contact and were left out; "
+                "such a person comes back only by signing up again."
+            )
         self._resolve()
         return plan
 
@@ -369,6 +379,10 @@ class PlanBuilder:
         if "company" in row:
             row["company"] = self._note_company(row["company"], line)
         email = row.get("email")
+        if email and self._erased and email_hash(email) in self._erased:
+            # An old export must not bring back a person who asked to be erased (docs/privacy.md).
+            self.plan.erased_rows += 1
+            return True
         if email:
             self._merge(email, line, row)
         else:

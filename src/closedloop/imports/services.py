@@ -20,6 +20,7 @@ from closedloop.accounts.models import User
 from closedloop.audit.services import audit_record
 from closedloop.imports.bulk_sql import write_tuning
 from closedloop.imports.csv_reader import CsvFileError, CsvLayout, inspect_csv
+from closedloop.imports.interrupted import import_jobs_fail_interrupted, runner_here
 from closedloop.imports.loading import WriteResult, plan_write
 from closedloop.imports.models import ImportJob
 from closedloop.imports.plan import ImportOptions, ImportPlan, ImportSpec, plan_build
@@ -264,7 +265,7 @@ def import_job_start(*, job: ImportJob, skip_invalid: bool, by: User | None) -> 
         raise ValidationError(
             f"{invalid} rows are invalid. Fix the file and upload it again, or choose to skip invalid rows."
         )
-    job.options = {**job.options, "skip_invalid": skip_invalid}
+    job.options = {**job.options, "skip_invalid": skip_invalid, "runner": runner_here()}
     job.status = ImportJob.Status.RUNNING
     job.started_at = timezone.now()
     job.processed_rows = 0
@@ -350,6 +351,7 @@ def import_file(
     if problems:
         raise ValidationError(problems)
     options = options or ImportOptions()
+    import_jobs_fail_interrupted()
     job = ImportJob.objects.create(
         original_name=str(path)[-255:],
         source=ImportJob.Source.CLI,
@@ -361,6 +363,7 @@ def import_file(
             "skip_invalid": options.skip_invalid,
             "day_first": options.day_first,
             "create_owners": options.create_owners,
+            "runner": runner_here(),
         },
         status=ImportJob.Status.RUNNING,
         started_at=timezone.now(),

@@ -5,6 +5,7 @@
     scores   every day        recompute points scores (their event windows move with time)
     meetings every day        create the coming occurrences of each meeting series
     webhooks every minute     deliver (and retry) Slack and other outgoing webhooks of the feed
+    retention every day       apply the personal-data retention settings (docs/privacy.md)
 
 A job is claimed by moving its `last_started_at` forward in one UPDATE that matches only when the
 previous run started at least one interval ago, so any number of workers, on SQLite or
@@ -59,6 +60,18 @@ def webhooks_job(now: datetime) -> str:
     return f"{webhooks_deliver_due(now=now)} webhook deliveries"
 
 
+def retention_job(now: datetime) -> str:
+    from closedloop.privacy.retention import retention_apply
+
+    return str(retention_apply(now=now).as_dict())
+
+
+def imports_job(now: datetime) -> str:
+    from closedloop.imports.interrupted import import_jobs_fail_interrupted
+
+    return f"{import_jobs_fail_interrupted(now=now)} interrupted imports marked failed"
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -72,6 +85,8 @@ JOBS: tuple[Job, ...] = (
     Job("scores", timedelta(days=1), scores_job),
     Job("meetings", timedelta(days=1), meetings_schedule_job),
     Job("webhooks", timedelta(minutes=1), webhooks_job),
+    Job("retention", timedelta(days=1), retention_job),
+    Job("imports", timedelta(minutes=10), imports_job),
 )
 
 

@@ -66,3 +66,16 @@ def test_domain_rate_limit_service():
     domain_rate_limit_set(domain="gmail.com", per_minute=None, by=admin)
     assert not DomainRateLimit.objects.exists()
     assert AuditEntry.objects.filter(action="automation.rate_limit").count() == 2
+
+
+def test_an_erased_address_gets_email_again_only_after_a_new_opt_in():
+    from closedloop.privacy.services import contact_erase
+
+    old = ContactFactory(email="Gone@Example.com")
+    contact_erase(old, by=UserFactory(), reason="request")
+    back = ContactFactory(email="gone@example.com")  # the same person, from an old list
+    assert "erased contact" in email_block_reason(contact_id=back.pk, email=back.email, topic="nurture")
+    subscription_set(contact=back, topic="nurture", status="subscribed", source=ConsentRecord.Source.FORM)
+    assert email_block_reason(contact_id=back.pk, email=back.email, topic="nurture") == ""
+    other = ContactFactory(email="stays@example.com")
+    assert email_block_reason(contact_id=other.pk, email=other.email, topic="nurture") == ""

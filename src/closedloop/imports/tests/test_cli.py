@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 
 from closedloop.crm.models import Contact
 from closedloop.imports.models import ImportJob
-from tests.factories import UserFactory
+from tests.factories import ContactFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +99,43 @@ def test_unreadable_record_fails_cleanly(write_csv):
     job = ImportJob.objects.get()
     assert job.status == "failed" and "field larger" in job.error
     assert Contact.objects.count() == 0
+
+
+def test_rows_naming_an_erased_address_are_left_out_and_said(write_csv):
+    from closedloop.privacy.services import contact_erase
+
+    contact_erase(ContactFactory(email="gone@example.com"), by=None, reason="request")
+    path = write_csv([["Email", "First Name"], ["GONE@example.com", "Back"], ["new@example.com", "New"]])
+    out, _ = _run(str(path), "--target", "contacts", "--json", "--no-progress")
+    report = json.loads(out)
+    assert report["created"] == 1
+    assert any("erased contact" in note for note in report["notes"])
+    assert sorted(Contact.objects.exclude(email=None).values_list("email", flat=True)) == ["new@example.com"]
+
+
+def test_a_job_whose_process_died_is_marked_failed(write_csv):
+    """A killed import leaves its job row "running"; the next import (or the periodic job) fails it."""
+    import subprocess
+
+    from closedloop.imports.interrupted import import_jobs_fail_interrupted, runner_here
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    host = runner_here().rpartition(":")[0]
+    stale = ImportJob.objects.create(
+        original_name="big.csv", target="contacts", status="running", options={"runner": f"{host}:{dead.pid}"}
+    )
+    alive = ImportJob.objects.create(
+        original_name="now.csv", target="contacts", status="running", options={"runner": runner_here()}
+    )
+    assert import_jobs_fail_interrupted() == 1
+    stale.refresh_from_db()
+    alive.refresh_from_db()
+    assert (stale.status, alive.status) == ("failed", "running")
+    assert "interrupted" in stale.error and "nothing was written" in stale.error
+    alive.delete()
+    stale.status = "running"
+    stale.save()
+    _run(str(write_csv([["Email"], ["a@example.com"]])), "--target", "contacts", "--no-progress")
+    stale.refresh_from_db()
+    assert stale.status == "failed"
