@@ -3,14 +3,19 @@ each configured target that wants the event, signed with HMAC-SHA256 when the ta
 retried with exponential back-off, every attempt kept in the delivery log.
 
 Deliveries are queued inside the caller's transaction and first tried right after it commits; a
-failed one waits for `closedloop meetings deliver` (run it every minute) to retry it."""
+failed one waits for `closedloop meetings deliver` (run it every minute) to retry it.
+
+Targets pass the same SSRF guard as workflow webhooks (closedloop.automation.webhooks): a URL whose
+host resolves to a loopback, private, link-local or otherwise non-public address is refused when the
+target is saved and again at each attempt, and the request goes to the address that was checked, so
+a DNS answer that changes in between cannot redirect it. Redirects are not followed for the same
+reason. `CLOSEDLOOP_WEBHOOK_ALLOW_PRIVATE` lifts the guard for receivers on the local network."""
 
 import hashlib
 import hmac
+import http.client
 import json
 import logging
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +28,10 @@ from django.utils import timezone
 from closedloop.accounts.models import User
 from closedloop.accounts.roles import Permission
 from closedloop.audit.services import audit_record
+
+# The pinned connections are automation's own; sharing them keeps one SSRF guard for every
+# outgoing webhook instead of two that could drift apart.
+from closedloop.automation.webhooks import WebhookRefused, _PinnedHTTP, _PinnedHTTPS, webhook_target
 from closedloop.meetings.access import require
 from closedloop.meetings.models import DeliveryStatus, WebhookDelivery, WebhookTarget
 
@@ -55,6 +64,10 @@ def webhook_target_create(
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
         raise ValidationError({"url": "must be an http or https URL"}) from None
+    try:
+        webhook_target(url)
+    except WebhookRefused as exc:
+        raise ValidationError({"url": f"is refused: {exc}"}) from None
     unknown = {e.strip() for e in events.split(",") if e.strip()} - set(EVENTS)
     if unknown:
         raise ValidationError(
@@ -82,24 +95,42 @@ def webhook_emit(*, event: str, text: str, data: dict[str, Any] | None = None) -
     return deliveries
 
 
+def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    """POST to the checked, pinned address; returns the HTTP status (redirects are not followed)."""
+    target = webhook_target(url)
+    conn: http.client.HTTPConnection = (
+        _PinnedHTTPS(target) if target.scheme == "https" else _PinnedHTTP(target)
+    )
+    conn.timeout = TIMEOUT_SECONDS
+    try:
+        conn.request("POST", target.path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read(4096)
+        return response.status
+    finally:
+        conn.close()
+
+
 def _attempt(delivery: WebhookDelivery, now: datetime) -> None:
     body = json.dumps(delivery.payload).encode()
     headers = {"Content-Type": "application/json", "User-Agent": "closedloop-webhooks"}
     if delivery.target.secret:
         headers[SIGNATURE_HEADER] = signature(delivery.target.secret, body)
-    request = urllib.request.Request(delivery.target.url, data=body, headers=headers, method="POST")  # noqa: S310 (http(s) only, checked on create)
     delivery.attempts += 1
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 (http(s) only)
-            delivery.last_status_code = response.status
-        delivery.status = DeliveryStatus.DELIVERED
-        delivery.delivered_at = now
-        delivery.last_error = ""
-    except urllib.error.HTTPError as exc:
-        delivery.last_status_code = exc.code
-        delivery.last_error = f"HTTP {exc.code}"
-    except (OSError, ValueError) as exc:
+        status = _post(delivery.target.url, body, headers)
+    except WebhookRefused as exc:
+        delivery.last_error = f"refused: {exc}"[:300]
+    except (OSError, http.client.HTTPException, ValueError) as exc:
         delivery.last_error = str(exc)[:300]
+    else:
+        delivery.last_status_code = status
+        if 200 <= status < 300:
+            delivery.status = DeliveryStatus.DELIVERED
+            delivery.delivered_at = now
+            delivery.last_error = ""
+        else:
+            delivery.last_error = f"HTTP {status}"
     if delivery.status != DeliveryStatus.DELIVERED:
         if delivery.attempts >= MAX_ATTEMPTS:
             delivery.status = DeliveryStatus.FAILED

@@ -140,7 +140,8 @@ def test_incoming_feedback_and_partner_scope_of_the_feed(client, tom, alex, jami
 
 @pytest.mark.django_db
 def test_webhooks_are_for_the_heads(client, maya, alex):
-    body = {"name": "#wins", "url": "https://hooks.slack.example/services/T/B/X", "events": "win"}
+    # A public IP literal: the SSRF guard accepts it without a DNS lookup (tests run offline).
+    body = {"name": "#wins", "url": "https://93.184.215.14/services/T/B/X", "events": "win"}
     assert (
         client.post(
             "/api/v1/meetings/webhooks", data=body, headers=auth(alex), content_type="application/json"
@@ -155,6 +156,19 @@ def test_webhooks_are_for_the_heads(client, maya, alex):
     )
     assert client.get("/api/v1/meetings/webhooks/deliveries", headers=auth(alex)).status_code == 403
     assert client.get("/api/v1/meetings/webhooks/deliveries", headers=auth(maya)).json()["count"] == 0
+
+
+@pytest.mark.django_db
+def test_a_webhook_to_the_metadata_service_is_refused_naming_the_url(client, maya, settings):
+    settings.CLOSEDLOOP_WEBHOOK_ALLOW_PRIVATE = False
+    body = {"name": "#wins", "url": "http://169.254.169.254/latest/meta-data/", "events": "win"}
+    response = client.post(
+        "/api/v1/meetings/webhooks", data=body, headers=auth(maya), content_type="application/json"
+    )
+    assert response.status_code == 422
+    ((error,),) = [response.json()["errors"]]
+    assert error["loc"] == ["url"]
+    assert "169.254.169.254" in error["msg"] and "not a public address" in error["msg"]
 
 
 @pytest.mark.django_db
