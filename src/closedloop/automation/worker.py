@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from types import FrameType
 
-from django.db import close_old_connections
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connections
 from django.utils import timezone
 
 from closedloop.automation.executor import timers_run_due
@@ -40,6 +40,8 @@ class WorkerTotals:
 
 
 PERIODIC_JOBS_EVERY = 30.0  # seconds
+# After a database error the worker waits 1, 2, 4… seconds (at most this) and tries again.
+MAX_OUTAGE_BACKOFF = 30.0
 
 
 class Worker:
@@ -108,10 +110,22 @@ class Worker:
             with contextlib.suppress(ValueError):  # not the main thread (tests): no handlers
                 previous[sig] = signal.signal(sig, self._on_signal)
         started = time.monotonic()
+        backoff = 0.0
         try:
             while not self._stop:
                 close_old_connections()
-                done = self.run_once()
+                try:
+                    done = self.run_once()
+                except (OperationalError, InterfaceError) as exc:
+                    # The database restarted or is unreachable: leased work passes back after its
+                    # lease, so waiting and reconnecting loses nothing; exiting would stop all
+                    # automation until someone restarts the worker.
+                    backoff = min(MAX_OUTAGE_BACKOFF, backoff * 2 or 1.0)
+                    log.warning("worker %s: database error (%s); retrying in %.0f s", self.name, exc, backoff)
+                    connections.close_all()
+                    time.sleep(backoff)
+                    continue
+                backoff = 0.0
                 if max_seconds is not None and time.monotonic() - started >= max_seconds:
                     break
                 if done == 0:
@@ -121,7 +135,8 @@ class Worker:
         finally:
             self.session.close()
             if needs_single_scheduler():
-                named_lease_release(name=SQLITE_SCHEDULER, holder=self.name)
+                with contextlib.suppress(DatabaseError):  # the lease runs out by itself
+                    named_lease_release(name=SQLITE_SCHEDULER, holder=self.name)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)  # type: ignore[arg-type]
         return self.totals

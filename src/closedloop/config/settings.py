@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "closedloop.automation",
     "closedloop.content",
     "closedloop.meetings",
+    "closedloop.ops",
+    "closedloop.privacy",
     "closedloop.web",
 ]
 
@@ -51,6 +53,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Above everything that reads the database (sessions, the user), so that a lost connection there
+    # becomes a clean 503; below the security headers, so that the 503 carries them too.
+    "closedloop.config.database_outage.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -78,10 +83,14 @@ TEMPLATES = [
 WSGI_APPLICATION = "closedloop.config.wsgi.application"
 ASGI_APPLICATION = "closedloop.config.asgi.application"
 
+# One connection per request (CONN_MAX_AGE 0). The server is ASGI: each request's sync code may run
+# in a thread of its own and a kept connection belongs to its thread, so kept connections piled up
+# until PostgreSQL refused new clients under load (docs/reliability.md). It also means that a
+# restarted database is reconnected by the next request without anyone restarting closedloop.
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'closedloop.sqlite3'}"),
-        conn_max_age=60,
+        conn_max_age=0,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -28,6 +28,7 @@ urlpatterns = [
     path("imports/", include("closedloop.imports.urls")),
     path("agreement/", include("closedloop.agreement.urls")),
     path("audit/", include("closedloop.audit.urls")),
+    path("users/", include("closedloop.accounts.urls")),
     path("alarms/", include("closedloop.alarms.urls")),
     path("handoff/", include("closedloop.handoff.urls")),
     path("insights/", include("closedloop.insights.urls")),
@@ -37,5 +38,6 @@ urlpatterns = [
     path("automation/", include("closedloop.automation.urls")),
     path("content/", include("closedloop.content.urls")),
     path("meetings/", include("closedloop.meetings.urls")),
+    path("privacy/", include("closedloop.privacy.urls")),
     path("", include("closedloop.web.urls")),
 ]
