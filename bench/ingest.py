@@ -87,7 +87,11 @@ def run_http(
         capture_output=True,
     )
     token = subprocess.run(
-        [*CLOSEDLOOP, "createtoken", "bench"], env=env, check=True, capture_output=True, text=True
+        [*CLOSEDLOOP, "createtoken", "bench", "--scope", "ingest_events"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     port = free_port()
     server = subprocess.Popen(

@@ -33,7 +33,7 @@ def rows_insert(
     model_fields = [meta.get_field(name) for name in fields]
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
-    columns = ", ".join(quote(f.column) for f in model_fields)  # type: ignore[union-attr]
+    columns = ", ".join(quote(str(f.column)) for f in model_fields)  # type: ignore[union-attr]
     conflict = f" ON CONFLICT ({quote(skip_conflicts_on)}) DO NOTHING" if skip_conflicts_on else ""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

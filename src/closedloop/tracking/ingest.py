@@ -123,7 +123,7 @@ def _contacts_by_email(
     for e in sorted((e for e in events if e.email in missing), key=lambda e: e.ts):
         first_event.setdefault(e.email, e)
     now = timezone.now()
-    new_contacts = []
+    new_contacts: list[tuple[Any, ...]] = []
     for email in missing:
         e = first_event[email]
         campaign = campaigns.get(e.utm.get("campaign", ""))
@@ -138,8 +138,8 @@ def _contacts_by_email(
     now_missing: dict[str, Contact] = {}
     ours: set[int] = set()
     transitions = []
-    for pk, email, created_at, updated_at in rows:
-        now_missing[str(email)] = Contact(pk=pk, email=email, created_at=created_at)
+    for pk, stored_email, created_at, updated_at in rows:
+        now_missing[str(stored_email)] = Contact(pk=pk, email=stored_email, created_at=created_at)
         if updated_at == now:  # created by this request, not by a concurrent one
             ours.add(pk)
             transitions.append(
