@@ -41,13 +41,14 @@ def test_permissions_stay_role_sets_and_gain_a_scope_name():
     assert Role.SALES_REP in Permission.VIEW_CONTACTS
     assert Permission.INGEST_EVENTS.scope == "ingest_events"
     assert SCOPES["ingest_events"] is Permission.INGEST_EVENTS
-    # Partners hold exactly the five EVERYONE permissions of roles.py.
+    # Partners hold exactly the six EVERYONE permissions of roles.py.
     assert scopes_for_role(Role.PARTNER) == [
         "view_agreement",
         "view_alarms",
         "view_content",
         "view_dashboard",
         "view_insights",
+        "view_shared_meetings",
     ]
 
 
@@ -88,6 +89,7 @@ def test_default_scopes_are_those_of_the_role_at_creation():
         "view_content",
         "view_dashboard",
         "view_insights",
+        "view_shared_meetings",
     ]
 
 
