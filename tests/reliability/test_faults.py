@@ -348,7 +348,7 @@ def test_worker_keeps_running_through_a_postgres_restart(tmp_path):
     with open(log, "wb") as out:
         worker = subprocess.Popen(
             [*CLOSEDLOOP, "worker", "--idle-sleep", "0.1", "--no-periodic-jobs"],
-            env=process_env(url, tmp_path),
+            env={**process_env(url, tmp_path), "CLOSEDLOOP_LOG_LEVEL": "WARNING"},  # its retry warnings
             stdout=out,
             stderr=subprocess.STDOUT,
         )

@@ -8,7 +8,6 @@ scheduler), and each replacement takes over its lease when the killed one's runs
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from closedloop.automation.tests.conftest import Inbox, free_port
 from closedloop.automation.triggers import enrollments_create
 from closedloop.automation.workflows import flow_parse
 from closedloop.crm.models import Contact
+from tests.reliability.harness import SharedDb, shared_database_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.crash, pytest.mark.django_db(transaction=True)]
 
@@ -88,44 +88,6 @@ def _seed() -> Workflow:
     return wf
 
 
-class _Db:
-    """Reads the shared database from this process while the workers write it."""
-
-    def __init__(self, sqlite_path: str | None) -> None:
-        self.sqlite = sqlite3.connect(sqlite_path, timeout=30) if sqlite_path else None
-
-    def one(self, sql: str) -> tuple:
-        if self.sqlite is not None:
-            return self.sqlite.execute(sql).fetchone()
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-            return cursor.fetchone()
-
-    def all(self, sql: str) -> list[tuple]:
-        if self.sqlite is not None:
-            return self.sqlite.execute(sql).fetchall()
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-            return cursor.fetchall()
-
-
-def _database_url(tmp_path) -> tuple[str, str | None]:
-    settings = connection.settings_dict
-    if connection.vendor == "postgresql":
-        auth = settings["USER"] + (f":{settings['PASSWORD']}" if settings["PASSWORD"] else "")
-        return (
-            f"postgres://{auth}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}",
-            None,
-        )
-    # The test database lives in this process's memory; the workers need a file.
-    path = str(tmp_path / "crash.sqlite3")
-    target = sqlite3.connect(path)
-    connection.ensure_connection()
-    connection.connection.backup(target)
-    target.close()
-    return f"sqlite:///{path}", path
-
-
 class _Worker:
     def __init__(self, env: dict, log_dir, n: int) -> None:
         args = [
@@ -155,7 +117,7 @@ class _Worker:
 
 def test_sigkilled_workers_lose_and_duplicate_no_email(tmp_path):
     wf = _seed()
-    url, sqlite_path = _database_url(tmp_path)
+    url, sqlite_path = shared_database_url(connection, tmp_path)
     inbox = Inbox()
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
@@ -172,7 +134,7 @@ def test_sigkilled_workers_lose_and_duplicate_no_email(tmp_path):
         "PYTHONPYCACHEPREFIX": str(tmp_path / "pycache"),
     }
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    db = _Db(sqlite_path)
+    db = SharedDb(connection, sqlite_path)
     workers_wanted = 3 if connection.vendor == "postgresql" else 1
     rng = random.Random(7)
     started = 0
