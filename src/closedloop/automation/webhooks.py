@@ -82,6 +82,12 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
+def pinned_connection(target: Target) -> http.client.HTTPConnection:
+    """A connection to the address `webhook_target` checked, never to what the host name resolves
+    to a moment later (DNS rebinding); HTTPS still verifies the certificate for the host name."""
+    return _PinnedHTTPS(target) if target.scheme == "https" else _PinnedHTTP(target)
+
+
 def webhook_post(
     *, url: str, payload: dict, idempotency_key: str, commit_point: Callable[[Callable[[], None]], bool]
 ) -> Outcome:
@@ -90,7 +96,7 @@ def webhook_post(
     except WebhookRefused as exc:
         return Outcome(REJECTED, str(exc)[:500])
     body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
-    conn = _PinnedHTTPS(target) if target.scheme == "https" else _PinnedHTTP(target)
+    conn = pinned_connection(target)
     try:
         conn.putrequest("POST", target.path)
         conn.putheader("Content-Type", "application/json")

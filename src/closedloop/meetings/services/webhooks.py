@@ -31,7 +31,7 @@ from closedloop.audit.services import audit_record
 
 # The pinned connections are automation's own; sharing them keeps one SSRF guard for every
 # outgoing webhook instead of two that could drift apart.
-from closedloop.automation.webhooks import WebhookRefused, _PinnedHTTP, _PinnedHTTPS, webhook_target
+from closedloop.automation.webhooks import WebhookRefused, pinned_connection, webhook_target
 from closedloop.meetings.access import require
 from closedloop.meetings.models import DeliveryStatus, WebhookDelivery, WebhookTarget
 
@@ -98,9 +98,7 @@ def webhook_emit(*, event: str, text: str, data: dict[str, Any] | None = None) -
 def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
     """POST to the checked, pinned address; returns the HTTP status (redirects are not followed)."""
     target = webhook_target(url)
-    conn: http.client.HTTPConnection = (
-        _PinnedHTTPS(target) if target.scheme == "https" else _PinnedHTTP(target)
-    )
+    conn = pinned_connection(target)
     conn.timeout = TIMEOUT_SECONDS
     try:
         conn.request("POST", target.path, body=body, headers=headers)
