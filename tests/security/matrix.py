@@ -160,6 +160,8 @@ def page_entries() -> list[Entry]:
 
 
 def _name_of(roles: frozenset[str]) -> str:
+    if isinstance(getattr(roles, "name", None), str):  # a NamedPermission knows which it is
+        return roles.name  # type: ignore[attr-defined]
     names = [n for n, v in permission_table().items() if v == roles]
     return " / ".join(names) if names else "custom role set"
 
