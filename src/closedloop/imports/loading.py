@@ -37,10 +37,6 @@ class WriteResult:
     deals_without_contact: int = 0
 
 
-def _chunks[T](items: Iterable[T], size: int) -> Iterator[Sequence[T]]:
-    return itertools.batched(items, size)
-
-
 def first_stage_transitions(
     contact_ids: Sequence[int], *, cause: str, detail: str, by_id: int | None
 ) -> None:
@@ -162,7 +158,7 @@ class PlanWriter:
         ids = reserve_ids(Account, len(keys))
         for key, pk in zip(keys, ids, strict=True):
             self.account_ids[key] = pk
-        for chunk in _chunks(list(zip(keys, ids, strict=True)), CHUNK):
+        for chunk in itertools.batched(list(zip(keys, ids, strict=True)), CHUNK):
             table.insert(
                 table.row({"id": pk, "name": self._company_name(key), "normalized_name": key})
                 for key, pk in chunk
@@ -181,7 +177,7 @@ class PlanWriter:
         contacts = BulkTable(Contact)
         started_at = self.plan.started_at
         created = 0
-        for rows in _chunks(self._new_rows(), CHUNK):
+        for rows in itertools.batched(self._new_rows(), CHUNK):
             chunk = list(zip(rows, reserve_ids(Contact, len(rows)), strict=True))
             contacts.insert(
                 contacts.row(
@@ -224,7 +220,7 @@ class PlanWriter:
             "lifecycle_stage", "source_campaign", "properties", "created_at", "updated_at",
         ]  # fmt: skip
         updated = 0
-        for chunk in _chunks(keys, UPDATE_CHUNK):
+        for chunk in itertools.batched(keys, UPDATE_CHUNK):
             updated += len(chunk)
             contacts = list(Contact.objects.filter(email__in=chunk))
             moves = []
@@ -282,7 +278,7 @@ class PlanWriter:
         table = BulkTable(Account, with_pk=False)
         created = updated = 0
         new_keys = (key for key in plan.records if key not in plan.existing)
-        for chunk in _chunks(new_keys, CHUNK):
+        for chunk in itertools.batched(new_keys, CHUNK):
             created += len(chunk)
             table.insert(
                 table.row(
@@ -295,7 +291,7 @@ class PlanWriter:
                 for k in chunk
             )
             self.progress.wrote(len(chunk))
-        for keys in _chunks(self._existing_keys(), UPDATE_CHUNK):
+        for keys in itertools.batched(self._existing_keys(), UPDATE_CHUNK):
             updated += len(keys)
             accounts = list(Account.objects.filter(normalized_name__in=keys))
             for account in accounts:
@@ -337,7 +333,7 @@ class PlanWriter:
         plan = self.plan
         table = BulkTable(Deal, with_pk=False)
         created = updated = 0
-        for chunk in _chunks(self._new_rows(), CHUNK):
+        for chunk in itertools.batched(self._new_rows(), CHUNK):
             created += len(chunk)
             rows = []
             for row in chunk:
@@ -356,7 +352,7 @@ class PlanWriter:
             "name", "product", "amount", "stage", "lost_reason", "account", "owner", "contact",
             "source_campaign", "created_at", "closed_at",
         ]  # fmt: skip
-        for keys in _chunks(self._existing_keys(), UPDATE_CHUNK):
+        for keys in itertools.batched(self._existing_keys(), UPDATE_CHUNK):
             updated += len(keys)
             deals = list(Deal.objects.filter(external_id__in=keys))
             for deal in deals:
